@@ -1,0 +1,70 @@
+# Keyclient — the verbs a newcomer needs. `make demo` and `make test` work on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+UV_VENV := .venv-uv
+UV := $(UV_VENV)/bin/uv
+PY := $(VENV)/bin/python
+KC := $(VENV)/bin/keyclient
+DEMO_CUSTOMERS ?= 20000
+DEMO_SEED ?= 7
+DEMO_DIR ?= var/demo/extracts
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_SETTINGS := keyclient.config.settings_test_pg
+PYTEST_ARGS ?=
+
+.PHONY: setup demo demo-data serve test test-sqlite test-postgres lint format schema messages bench clean
+
+$(UV):
+	$(PYTHON) -m venv $(UV_VENV)
+	$(UV_VENV)/bin/pip install -q --disable-pip-version-check uv==0.13.9
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --extra dev --python $(PYTHON) --no-python-downloads
+	touch $@
+
+setup: $(VENV)/.installed ## create the virtual environment and install the locked dependencies
+
+demo: setup ## build the demo bank (about 20,000 clients), load it, print logins, serve on http://127.0.0.1:8000
+	$(KC) migrate --no-input -v 0
+	@if [ ! -f $(DEMO_DIR)/customers.parquet ]; then \
+		$(KC) demo generate --customers $(DEMO_CUSTOMERS) --seed $(DEMO_SEED) --out $(DEMO_DIR); fi
+	$(KC) demo load $(DEMO_DIR) --replace
+	$(KC) runserver $(HOST):$(PORT) --noreload
+
+serve: setup ## serve what is already loaded
+	$(KC) runserver $(HOST):$(PORT) --noreload
+
+test: setup ## the whole suite: SQLite, then a throwaway PostgreSQL; browser tests in Debian's chromium
+	scripts/ensure-chromium
+	$(MAKE) test-sqlite test-postgres
+
+test-sqlite: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: setup
+	DJANGO_SETTINGS_MODULE=$(PG_SETTINGS) $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup ## ruff, import layers, migrations and the committed API schema
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(KC) makemigrations --check --dry-run
+	$(KC) spectacular --file /tmp/keyclient-schema.yaml --validate --fail-on-warn && diff -u schema/openapi.yaml /tmp/keyclient-schema.yaml
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+schema: setup ## regenerate the committed OpenAPI schema
+	$(KC) spectacular --file schema/openapi.yaml --validate --fail-on-warn
+
+messages: setup ## refresh and compile translations
+	cd keyclient && ../$(KC) makemessages -l zh_Hans --no-obsolete --no-location && ../$(KC) compilemessages -l zh_Hans
+
+bench: setup ## benchmarks (see bench/README.md)
+	$(PY) bench/client_list.py
+
+clean:
+	rm -rf $(VENV) $(UV_VENV) var

@@ -1,0 +1,1 @@
+"""Keyclient: relationship management for a commercial bank's key clients."""

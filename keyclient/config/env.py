@@ -1,0 +1,82 @@
+"""Reading settings from the environment: database URLs, flags and paths."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlparse
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    """Read a boolean flag: 1/true/yes/on are true."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def database_from_url(url: str | None, var_dir: Path) -> dict[str, Any]:
+    """Turn DATABASE_URL into a Django DATABASES entry.
+
+    No URL means the embedded default: a SQLite file under `var/` in WAL mode.
+    """
+    if not url:
+        return sqlite_database(var_dir / "keyclient.sqlite3")
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        return sqlite_database(Path(unquote(parsed.path)))
+    if parsed.scheme in {"postgres", "postgresql"}:
+        options = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parsed.path.lstrip("/")),
+            "USER": unquote(parsed.username or ""),
+            "PASSWORD": unquote(parsed.password or ""),
+            "HOST": parsed.hostname or "",
+            "PORT": str(parsed.port or ""),
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
+            "OPTIONS": options,
+        }
+    raise ImproperlyConfigured(
+        f"DATABASE_URL scheme {parsed.scheme!r} is not supported; use postgres://… or leave it unset for SQLite"
+    )
+
+
+def sqlite_database(path: Path) -> dict[str, Any]:
+    """An embedded SQLite database in WAL mode with immediate write transactions."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(path),
+        "OPTIONS": {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        },
+    }
+
+
+def secret_key(var_dir: Path, *, production: bool) -> str:
+    """The secret key: from KEYCLIENT_SECRET_KEY; outside production a per-install key under var/.
+
+    In production a missing key refuses to start instead of falling back to anything guessable.
+    """
+    key = os.environ.get("KEYCLIENT_SECRET_KEY", "")
+    if key:
+        return key
+    if production:
+        raise ImproperlyConfigured(
+            "KEYCLIENT_SECRET_KEY is not set. Production refuses to start without a secret key; "
+            "generate one with `python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
+        )
+    key_file = var_dir / "secret_key"
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()

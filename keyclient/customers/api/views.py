@@ -1,0 +1,33 @@
+"""Client API: read-only list and detail, both through the data-scope door."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework import viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from keyclient.customers.api.serializers import CustomerDetailSerializer, CustomerListSerializer
+from keyclient.customers.filtersets import CustomerFilterSet
+from keyclient.customers.models import Customer
+from keyclient.customers.scope import access_customer
+
+
+class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
+    """Clients visible to the caller. Out-of-scope ids answer 404."""
+
+    serializer_class = CustomerListSerializer
+    filterset_class = CustomerFilterSet
+    queryset = Customer.objects.none()  # the real queryset is per user, see get_queryset
+
+    def get_queryset(self) -> QuerySet[Customer]:
+        return Customer.objects.visible_to(self.request.user).select_related("home_org_unit", "primary_rm")
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        customer = access_customer(request.user, kwargs["pk"], "view")
+        return Response(CustomerDetailSerializer(customer).data)
+
+    def get_serializer_class(self) -> type:
+        return CustomerDetailSerializer if self.action == "retrieve" else CustomerListSerializer

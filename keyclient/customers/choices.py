@@ -1,0 +1,64 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CustomerKind(models.TextChoices):
+    INDIVIDUAL = "individual", _("Individual")
+    CORPORATE = "corporate", _("Corporate")
+
+
+class Gender(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class CustomerStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    DORMANT = "dormant", _("Dormant")
+    CLOSED = "closed", _("Closed")
+
+
+class IdType(models.TextChoices):
+    RESIDENT_ID = "resident_id", _("Resident ID card")
+    PASSPORT = "passport", _("Passport")
+    USCC = "uscc", _("Unified social credit code")
+
+
+class RiskTolerance(models.TextChoices):
+    C1 = "C1", _("C1 conservative")
+    C2 = "C2", _("C2 cautious")
+    C3 = "C3", _("C3 balanced")
+    C4 = "C4", _("C4 growth")
+    C5 = "C5", _("C5 aggressive")
+
+
+class Tier(models.TextChoices):
+    """Current tier. Individuals by monthly average AUM; corporates by strategic level."""
+
+    MASS = "mass", _("Mass")
+    GOLD = "gold", _("Gold")
+    PLATINUM = "platinum", _("Platinum")
+    DIAMOND = "diamond", _("Diamond")
+    PRIVATE_BANKING = "private_banking", _("Private banking")
+    CORPORATE_GENERAL = "corporate_general", _("Corporate")
+    STRATEGIC_SUB_BRANCH = "strategic_sub_branch", _("Strategic (sub-branch)")
+    STRATEGIC_BRANCH = "strategic_branch", _("Strategic (branch)")
+    STRATEGIC_HEAD_OFFICE = "strategic_head_office", _("Strategic (head office)")
+
+
+class ContactKind(models.TextChoices):
+    MOBILE = "mobile", _("Mobile")
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("Email")
+    ADDRESS = "address", _("Address")
+
+
+class TeamRole(models.TextChoices):
+    """Roles in a client's cross-functional service team."""
+
+    RELATIONSHIP_MANAGER = "relationship_manager", _("Relationship manager")
+    ASSISTANT_RM = "assistant_rm", _("Assistant RM")
+    INVESTMENT_ADVISOR = "investment_advisor", _("Investment advisor")
+    CREDIT_OFFICER = "credit_officer", _("Credit officer")
+    LEGAL_TAX = "legal_tax", _("Legal / tax specialist")
+    SENIOR_SPONSOR = "senior_sponsor", _("Senior sponsor")

@@ -1,0 +1,56 @@
+"""Filters of the client list, shared by the page and the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from keyclient.customers.choices import CustomerKind, CustomerStatus, Tier
+from keyclient.customers.models import Customer
+from keyclient.customers.search import search_filter
+from keyclient.org.models import OrgUnit, User
+from keyclient.security.roles import Role
+
+
+class CustomerFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="filter_search")
+    tier = django_filters.ChoiceFilter(label=_("Tier"), choices=Tier.choices)
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=CustomerKind.choices)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=CustomerStatus.choices)
+    org_unit = django_filters.ModelChoiceFilter(
+        label=_("Org unit"), queryset=OrgUnit.objects.none(), method="filter_org_unit"
+    )
+    rm = django_filters.ModelChoiceFilter(
+        label=_("RM"), queryset=User.objects.none(), field_name="primary_rm"
+    )
+
+    class Meta:
+        model = Customer
+        fields = ["q", "tier", "kind", "status", "org_unit", "rm"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        user = getattr(self.request, "user", None)
+        units = OrgUnit.objects.all()
+        if user is not None and getattr(user, "org_unit_id", None) and user.role == Role.BRANCH_HEAD:
+            units = units.filter(path__startswith=user.org_unit.path)
+        self.filters["org_unit"].queryset = units
+        rms = User.objects.filter(role__in=[Role.RELATIONSHIP_MANAGER, Role.TEAM_LEAD], is_active=True)
+        if user is not None and user.role == Role.BRANCH_HEAD and user.org_unit_id:
+            rms = rms.filter(org_unit__path__startswith=user.org_unit.path)
+        elif user is not None and user.role in (Role.TEAM_LEAD, Role.RELATIONSHIP_MANAGER):
+            rms = rms.filter(team_id=user.team_id) if user.team_id else rms.filter(pk=user.pk)
+        self.filters["rm"].queryset = rms
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(search_filter(value))
+
+    def filter_org_unit(self, queryset: QuerySet, name: str, value: OrgUnit | None) -> QuerySet:
+        if value is None:
+            return queryset
+        return queryset.filter(
+            home_org_unit__in=OrgUnit.objects.filter(path__startswith=value.path).values("pk")
+        )

@@ -1,0 +1,139 @@
+"""The client master: one row per client, with contact points and tags."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from keyclient.customers.choices import (
+    ContactKind,
+    CustomerKind,
+    CustomerStatus,
+    Gender,
+    IdType,
+    RiskTolerance,
+    Tier,
+)
+from keyclient.customers.queries import CustomerQuerySet
+
+
+class Customer(models.Model):
+    """A client of the bank, individual or corporate.
+
+    `aum` and `tier` are the current monthly average AUM and tier, written by the pipeline; they
+    are kept here so that lists sort and filter on one table. Search keys (`name_initials`,
+    `id_last4`, `mobile_last4`) are derived by `keyclient.customers.services` on every write.
+    """
+
+    customer_no = models.CharField(_("client number"), max_length=20, unique=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=CustomerKind.choices)
+    name = models.CharField(_("name"), max_length=120, db_index=True)
+    name_initials = models.CharField(_("pinyin initials"), max_length=60, db_index=True, blank=True)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    industry = models.CharField(_("industry"), max_length=60, blank=True)
+    registration_no = models.CharField(_("registration number"), max_length=30, blank=True)
+    id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices)
+    id_number = models.CharField(_("ID number"), max_length=40)
+    id_last4 = models.CharField(_("ID last four"), max_length=4, db_index=True)
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True)
+    mobile_last4 = models.CharField(_("mobile last four"), max_length=4, db_index=True, blank=True)
+    province = models.CharField(_("province"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=20, blank=True)
+    home_org_unit = models.ForeignKey(
+        "org.OrgUnit", verbose_name=_("home org unit"), on_delete=models.PROTECT, related_name="customers"
+    )
+    primary_rm = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("primary RM"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="book",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=CustomerStatus.choices, default=CustomerStatus.ACTIVE
+    )
+    open_date = models.DateField(_("client since"), null=True, blank=True)
+    risk_tolerance = models.CharField(
+        _("risk tolerance"), max_length=2, choices=RiskTolerance.choices, blank=True
+    )
+    risk_assessed_on = models.DateField(_("risk assessed on"), null=True, blank=True)
+    tier = models.CharField(_("tier"), max_length=30, choices=Tier.choices, default=Tier.MASS)
+    aum = models.DecimalField(_("AUM (monthly average)"), max_digits=18, decimal_places=2, default=0)
+    aum_as_of = models.DateField(_("AUM as of"), null=True, blank=True)
+    tags = models.ManyToManyField(
+        "Tag", through="CustomerTag", verbose_name=_("tags"), related_name="customers"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        ordering = ["-aum", "id"]
+        indexes = [
+            models.Index(fields=["-aum", "id"], name="customer_aum_idx"),
+            models.Index(fields=["home_org_unit", "-aum"], name="customer_unit_aum_idx"),
+            models.Index(fields=["primary_rm", "-aum"], name="customer_rm_aum_idx"),
+            models.Index(fields=["tier", "-aum"], name="customer_tier_aum_idx"),
+            models.Index(fields=["status", "-aum"], name="customer_status_aum_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.customer_no})"
+
+    @property
+    def is_individual(self) -> bool:
+        return self.kind == CustomerKind.INDIVIDUAL
+
+
+class ContactPoint(models.Model):
+    """One phone, email or address of a client."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("client"), on_delete=models.CASCADE, related_name="contacts"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=ContactKind.choices)
+    label = models.CharField(_("label"), max_length=30, blank=True)
+    value = models.CharField(_("value"), max_length=255)
+    is_primary = models.BooleanField(_("primary"), default=False)
+
+    class Meta:
+        verbose_name = _("contact point")
+        verbose_name_plural = _("contact points")
+        ordering = ["customer", "kind", "-is_primary", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.customer_id}"
+
+
+class Tag(models.Model):
+    """A label RMs and the pipeline attach to clients (企业主, 上市公司高管, 跨境需求…)."""
+
+    name = models.CharField(_("name"), max_length=40, unique=True)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerTag(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE)
+
+    class Meta:
+        verbose_name = _("client tag")
+        verbose_name_plural = _("client tags")
+        ordering = ["customer", "tag"]
+        constraints = [models.UniqueConstraint(fields=["customer", "tag"], name="customer_tag_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}:{self.tag_id}"

@@ -1,0 +1,16 @@
+"""Shared querysets for clients, starting with the data-scope door."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from keyclient.customers.scope import scope_filter
+
+
+class CustomerQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> CustomerQuerySet:
+        """Only the clients `user` may see (see `keyclient.customers.scope`). Default deny."""
+        condition = scope_filter(user)
+        return self.none() if condition is None else self.filter(condition)

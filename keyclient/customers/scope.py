@@ -1,0 +1,76 @@
+"""The data-scope door: which clients a user may see, and fetching one client for an action.
+
+`Customer.objects.visible_to(user)` and `access_customer(user, pk, action)` are the only ways views,
+API, search, exports and jobs acting for a user read clients. Objects that belong to a client are
+scoped through it with `scoped_to_customers`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+
+from keyclient.security.roles import ScopeKind, may, scope_kind
+
+if TYPE_CHECKING:
+    from keyclient.customers.models import Customer
+
+
+def scope_filter(user: Any) -> Q | None:
+    """A filter on Customer for `user`'s scope; None means nothing at all."""
+    from keyclient.customers.models import ServiceTeamMember
+
+    kind = scope_kind(user)
+    if kind is ScopeKind.ALL:
+        return Q()
+    if kind is ScopeKind.OWN_BOOK:
+        return _own_book(user)
+    if kind is ScopeKind.TEAM:
+        if user.team_id is None:
+            return _own_book(user)
+        served = ServiceTeamMember.objects.filter(member__team_id=user.team_id).values("customer_id")
+        return Q(primary_rm__team_id=user.team_id) | Q(pk__in=served)
+    if kind is ScopeKind.SUBTREE:
+        if user.org_unit_id is None:
+            return None
+        from keyclient.org.models import OrgUnit
+
+        units = OrgUnit.objects.filter(path__startswith=user.org_unit.path).values("pk")
+        return Q(home_org_unit_id__in=units)
+    return None
+
+
+def _own_book(user: Any) -> Q:
+    """Clients the user serves as primary RM or as a service-team member."""
+    from keyclient.customers.models import ServiceTeamMember
+
+    served = ServiceTeamMember.objects.filter(member_id=user.pk).values("customer_id")
+    return Q(primary_rm_id=user.pk) | Q(pk__in=served)
+
+
+def access_customer(user: Any, pk: int | str, action: str = "view") -> Customer:
+    """The client `pk` if `user` may do `action` on it.
+
+    Out of scope (or unknown) is 404, never 403, so that a URL does not reveal that a client exists.
+    In scope but the role may not do the action (compliance changing data) is 403.
+    """
+    from keyclient.customers.models import Customer
+
+    try:
+        customer = Customer.objects.visible_to(user).select_related("home_org_unit", "primary_rm").get(pk=pk)
+    except (Customer.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such client") from None
+    if not may(user, action):
+        raise PermissionDenied("Your role may not do this")
+    return customer
+
+
+def scoped_to_customers(queryset: models.QuerySet, user: Any, field: str = "customer") -> models.QuerySet:
+    """Objects of `queryset` whose client (`field`) is visible to `user`."""
+    from keyclient.customers.models import Customer
+
+    return queryset.filter(**{f"{field}__in": Customer.objects.visible_to(user).values("pk")})

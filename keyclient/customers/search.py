@@ -1,0 +1,37 @@
+"""One search box for clients: name, pinyin initials, last four of phone or ID, client number."""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import Q
+
+_RESIDENT_ID = re.compile(r"\d{17}[\dXx]")
+_INITIALS = re.compile(r"[A-Za-z]{1,20}")
+
+
+def search_filter(text: str) -> Q:
+    """The filter for what a user typed.
+
+    - 4 digits: last four of the mobile or ID number;
+    - 11 digits: the mobile number; an 18-character resident ID: that ID;
+    - other digits: client number prefix;
+    - Latin letters: pinyin initials prefix (`zs` → 张三, 张舒…);
+    - anything else: name prefix.
+    """
+    text = text.strip()
+    if not text:
+        return Q()
+    if text.isdigit():
+        if len(text) == 4:
+            return Q(mobile_last4=text) | Q(id_last4=text)
+        if len(text) == 11:
+            return Q(mobile=text) | Q(customer_no__startswith=text)
+        if len(text) == 18:
+            return Q(id_number=text) | Q(customer_no=text)
+        return Q(customer_no__startswith=text)
+    if _RESIDENT_ID.fullmatch(text):
+        return Q(id_number=text.upper())
+    if _INITIALS.fullmatch(text):
+        return Q(name_initials__startswith=text.lower())
+    return Q(name__startswith=text)

@@ -1,0 +1,42 @@
+"""Client screens: the list with filters and search, and the 360 page."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from keyclient.core.pagination import capped_page
+from keyclient.core.panels import build_panels
+from keyclient.customers.filtersets import CustomerFilterSet
+from keyclient.customers.models import Customer, ServiceTeamMember
+from keyclient.customers.scope import access_customer
+
+
+@require_GET
+def customer_list(request: HttpRequest) -> HttpResponse:
+    """The clients in the user's scope; htmx requests get the table only."""
+    queryset = Customer.objects.visible_to(request.user).select_related("home_org_unit", "primary_rm")
+    filterset = CustomerFilterSet(request.GET or None, queryset=queryset, request=request)
+    rows = filterset.qs if filterset.is_valid() else queryset.none()
+    page = capped_page(rows, request.GET.get("page"), per_page=settings.KEYCLIENT_LIST_PAGE_SIZE)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"filterset": filterset, "page": page, "query": query.urlencode()}
+    template = "customers/_table.html" if request.htmx else "customers/list.html"
+    return render(request, template, context)
+
+
+@require_GET
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The client 360 page."""
+    customer = access_customer(request.user, pk, "view")
+    context = {
+        "customer": customer,
+        "contacts": list(customer.contacts.all()),
+        "tags": list(customer.tags.all()),
+        "team": list(ServiceTeamMember.objects.filter(customer=customer).select_related("member")),
+        "panels": build_panels("KEYCLIENT_360_PANELS", user=request.user, customer=customer),
+    }
+    return render(request, "customers/detail.html", context)

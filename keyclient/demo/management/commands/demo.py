@@ -1,0 +1,92 @@
+"""`keyclient demo generate|load|logins`: build and load the synthetic demo bank."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+DEFAULT_PASSWORD_ENV = "KEYCLIENT_DEMO_PASSWORD"
+DEFAULT_PASSWORD = "Keyclient-Demo-2026"
+
+
+class Command(BaseCommand):
+    help = "Generate the synthetic demo bank's extracts, load them, or print the demo logins."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="verb", required=True)
+        gen = sub.add_parser("generate", help="write core-banking style extracts for a synthetic bank")
+        gen.add_argument("--customers", type=int, default=20_000)
+        gen.add_argument("--seed", type=int, default=7)
+        gen.add_argument("--out", type=Path, required=True)
+        gen.add_argument("--format", choices=["parquet", "csv"], default="parquet")
+        gen.add_argument("--months", type=int, default=12)
+        gen.add_argument("--as-of", type=date.fromisoformat, default=date(2026, 10, 31))
+        load = sub.add_parser("load", help="load generated extracts into the CRM database")
+        load.add_argument("source", type=Path)
+        load.add_argument("--replace", action="store_true", help="clear a previous demo load first")
+        load.add_argument("--no-history", action="store_true", help="clients only: no holdings or balances")
+        sub.add_parser("logins", help="print the demo logins, one per role")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        getattr(self, f"do_{options['verb']}")(**options)
+
+    def do_generate(self, **options: Any) -> None:
+        from keyclient.demo.generator import generate
+
+        def progress(stage: str, done: int, total: int) -> None:
+            self.stderr.write(f"  {stage}: {done}/{total}", ending="\r" if done < total else "\n")
+
+        summary = generate(
+            options["out"],
+            customers=options["customers"],
+            seed=options["seed"],
+            fmt=options["format"],
+            months=options["months"],
+            as_of=options["as_of"],
+            progress=progress,
+        )
+        rows = summary.get("rows", {})
+        self.stdout.write(
+            self.style.SUCCESS(f"Generated {options['customers']:,} clients into {options['out']}")
+        )
+        for name, count in rows.items():
+            self.stdout.write(f"  {name:<24}{count:>14,}")
+
+    def do_load(self, **options: Any) -> None:
+        from keyclient.demo.loader import load_demo_bank
+
+        try:
+            report = load_demo_bank(
+                options["source"],
+                password=demo_password(),
+                replace=options["replace"],
+                history=not options["no_history"],
+                progress=lambda msg: self.stdout.write(f"  {msg}"),
+            )
+        except (FileNotFoundError, RuntimeError) as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(self.style.SUCCESS(f"Loaded the demo bank in {report.seconds:.1f} s"))
+        for name, count in report.counts.items():
+            self.stdout.write(f"  {name:<24}{count:>14,}")
+        self.print_logins(report.logins)
+
+    def do_logins(self, **options: Any) -> None:
+        from keyclient.demo.loader import demo_logins
+
+        self.print_logins(demo_logins())
+
+    def print_logins(self, logins: list[dict[str, str]]) -> None:
+        self.stdout.write("\nDemo logins (password: %s)" % demo_password())
+        for login in logins:
+            self.stdout.write(
+                f"  {login['role']:<24}{login['username']:<10}{login['name']:<8} {login['unit']}"
+            )
+
+
+def demo_password() -> str:
+    """The demo staff password: KEYCLIENT_DEMO_PASSWORD, or the documented demo default."""
+    return os.environ.get(DEFAULT_PASSWORD_ENV, DEFAULT_PASSWORD)

@@ -1,0 +1,36 @@
+"""Staff users: one position (org unit, role, team) each."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from keyclient.org.models.units import OrgUnit, Team
+from keyclient.security.roles import Role
+
+
+class User(AbstractUser):
+    """A member of staff. `username` is the staff number; `display_name` the name shown in the UI."""
+
+    display_name = models.CharField(_("name"), max_length=60, blank=True)
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices, default=Role.RELATIONSHIP_MANAGER)
+    org_unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("org unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+
+    class Meta:
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff")
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return f"{self.display_name or self.username} ({self.username})"

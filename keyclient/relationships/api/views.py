@@ -1,0 +1,46 @@
+"""Links of one client; linked clients outside the caller's scope are returned without their identity."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from keyclient.customers.scope import access_customer
+from keyclient.relationships.queries import links_of
+
+LinkSerializer = inline_serializer(
+    name="CustomerLink",
+    many=True,
+    fields={
+        "link_type": serializers.CharField(),
+        "role": serializers.CharField(),
+        "direction": serializers.ChoiceField(choices=["outgoing", "incoming"]),
+        "other_id": serializers.IntegerField(allow_null=True),
+        "other_name": serializers.CharField(allow_null=True),
+        "start_date": serializers.DateField(allow_null=True),
+        "source": serializers.CharField(),
+    },
+)
+
+
+@extend_schema(responses=LinkSerializer)
+@api_view(["GET"])
+def customer_links(request: Request, pk: int) -> Response:
+    customer = access_customer(request.user, pk, "view")
+    return Response(
+        [
+            {
+                "link_type": view.link.link_type,
+                "role": view.link.role,
+                "direction": "outgoing" if view.outgoing else "incoming",
+                "other_id": view.other.pk if view.other_visible else None,
+                "other_name": view.other.name if view.other_visible else None,
+                "start_date": view.link.start_date,
+                "source": view.link.source,
+            }
+            for view in links_of(customer, request.user)
+        ]
+    )

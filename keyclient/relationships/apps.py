@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RelationshipsConfig(AppConfig):
+    name = "keyclient.relationships"
+    label = "relationships"
+    verbose_name = _("Relationships")

@@ -1,0 +1,3 @@
+from keyclient.relationships.models.links import CustomerLink
+
+__all__ = ["CustomerLink"]

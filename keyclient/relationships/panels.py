@@ -1,0 +1,20 @@
+"""The 360-page panel of a client's links."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from keyclient.core.panels import Panel
+from keyclient.relationships.queries import links_of
+
+
+def links_panel(*, user: Any, customer: Any) -> Panel:
+    return Panel(
+        key="links",
+        title=str(_("Relationships")),
+        template="relationships/panels/links.html",
+        context={"links": links_of(customer, user)},
+        wide=True,
+    )

@@ -1,0 +1,75 @@
+"""Staff roles and what each may do with client data.
+
+The role decides two things: the *scope* (which clients a user may see at all) and the *actions*
+(what the user may do with a client in scope). `keyclient.customers.scope` turns the scope kind
+into a query; nothing else decides who sees which client.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    RELATIONSHIP_MANAGER = "relationship_manager", _("Relationship manager")
+    TEAM_LEAD = "team_lead", _("Team lead")
+    BRANCH_HEAD = "branch_head", _("Branch head")
+    HEAD_OFFICE = "head_office", _("Head office")
+    RISK_OFFICER = "risk_officer", _("Risk officer")
+    COMPLIANCE = "compliance", _("Compliance / auditor")
+    ADMINISTRATOR = "administrator", _("Administrator")
+
+
+class ScopeKind(enum.Enum):
+    """How far a user's view of client data reaches."""
+
+    NONE = "none"
+    OWN_BOOK = "own_book"  # clients the user serves as primary RM or service-team member
+    TEAM = "team"  # the books of every member of the user's team
+    SUBTREE = "subtree"  # clients whose home org unit is in the user's unit or below
+    ALL = "all"
+
+
+class Action(models.TextChoices):
+    VIEW = "view", _("view")
+    CHANGE = "change", _("change")
+
+
+_SCOPE_BY_ROLE: dict[str, ScopeKind] = {
+    Role.RELATIONSHIP_MANAGER: ScopeKind.OWN_BOOK,
+    Role.TEAM_LEAD: ScopeKind.TEAM,
+    Role.BRANCH_HEAD: ScopeKind.SUBTREE,
+    Role.HEAD_OFFICE: ScopeKind.ALL,
+    Role.RISK_OFFICER: ScopeKind.ALL,
+    Role.COMPLIANCE: ScopeKind.ALL,
+    # Administrators configure the system; they do not browse client data.
+    Role.ADMINISTRATOR: ScopeKind.NONE,
+}
+
+_ACTIONS_BY_ROLE: dict[str, frozenset[str]] = {
+    Role.RELATIONSHIP_MANAGER: frozenset({Action.VIEW, Action.CHANGE}),
+    Role.TEAM_LEAD: frozenset({Action.VIEW, Action.CHANGE}),
+    Role.BRANCH_HEAD: frozenset({Action.VIEW, Action.CHANGE}),
+    Role.HEAD_OFFICE: frozenset({Action.VIEW, Action.CHANGE}),
+    Role.RISK_OFFICER: frozenset({Action.VIEW, Action.CHANGE}),
+    Role.COMPLIANCE: frozenset({Action.VIEW}),
+    Role.ADMINISTRATOR: frozenset(),
+}
+
+
+def scope_kind(user: Any) -> ScopeKind:
+    """The reach of `user`'s view of client data; anonymous or inactive users see nothing."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ScopeKind.NONE
+    return _SCOPE_BY_ROLE.get(getattr(user, "role", ""), ScopeKind.NONE)
+
+
+def may(user: Any, action: str) -> bool:
+    """Whether `user`'s role allows `action` on a client that is in their scope."""
+    if scope_kind(user) is ScopeKind.NONE:
+        return False
+    return action in _ACTIONS_BY_ROLE.get(user.role, frozenset())

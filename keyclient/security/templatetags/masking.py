@@ -1,0 +1,15 @@
+"""`{{ value|mask:"phone" }}`: masked display of a personal field in templates."""
+
+from __future__ import annotations
+
+from django import template
+
+from keyclient.security.masking import MASKERS
+
+register = template.Library()
+
+
+@register.filter
+def mask(value: str | None, field_class: str) -> str:
+    """Mask `value` as `field_class` (id_number, phone, email, address, account_no)."""
+    return MASKERS[field_class](value)

@@ -1,0 +1,71 @@
+"""Every URL and API route, walked as a relationship manager of one sub-branch.
+
+A route that takes a client id must answer 404 for another unit's client (and 200 for the RM's
+own); a route without one must not mention another unit's client. A new route fails this test until
+it is declared below: that is the point.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+# Routes that show no client data, by name.
+NON_CLIENT_ROUTES = {"login", "logout", "healthz", "set_language", "api-schema", "api-docs"}
+# Routes taking the client's primary key as `pk`.
+CLIENT_PK_KWARGS = {"pk"}
+
+
+def all_routes() -> list[tuple[str, str, set[str]]]:
+    """(path template, name, kwargs) for every route of the project."""
+    found: list[tuple[str, str, set[str]]] = []
+
+    def walk(patterns, prefix: str, namespace: str) -> None:  # type: ignore[no-untyped-def]
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+                walk(p.url_patterns, prefix + str(p.pattern), ns)
+            elif isinstance(p, URLPattern):
+                kwargs = set(p.pattern.converters) | set(p.pattern.regex.groupindex)
+                found.append((prefix + str(p.pattern), f"{namespace}{p.name}", kwargs))
+
+    walk(get_resolver().url_patterns, "/", "")
+    return found
+
+
+def concrete(template: str, **kwargs: object) -> str:
+    import re
+
+    path = template
+    for key, value in kwargs.items():
+        path = re.sub(rf"\(\?P<{key}>[^)]*\)", str(value), path)
+        path = re.sub(rf"<(?:\w+:)?{key}>", str(value), path)
+    path = path.replace("^", "").replace("$", "").replace("\\Z", "")
+    path = re.sub(r"\(\?P<format>[^)]*\)", "", path)
+    return path
+
+
+ROUTES = all_routes()
+
+
+def test_the_route_list_is_not_empty():
+    names = {name for _t, name, _k in ROUTES}
+    assert {"customers:list", "customers:detail", "api-customer-list", "api-customer-detail"} <= names
+
+
+@pytest.mark.parametrize(("template", "name", "kwargs"), ROUTES, ids=[f"{n}:{t}" for t, n, _k in ROUTES])
+def test_route_keeps_other_units_clients_out(bank, login, template, name, kwargs):
+    rm = bank.user("rm_hd")
+    own, other = bank.customers["zhang"], bank.customers["zhao"]
+    client = login(rm)
+    if name.split(":")[-1] in NON_CLIENT_ROUTES or "format" in kwargs:
+        return
+    if kwargs == set():
+        response = client.get(concrete(template))
+        assert response.status_code in (200, 302, 405), (name, response.status_code)
+        body = response.content.decode()
+        assert other.customer_no not in body and other.name not in body, name
+        return
+    assert kwargs <= CLIENT_PK_KWARGS, f"declare how route {name} ({template}) is scoped"
+    assert client.get(concrete(template, pk=other.pk)).status_code == 404, name
+    assert client.get(concrete(template, pk=own.pk)).status_code == 200, name
