@@ -9,8 +9,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-DEFAULT_PASSWORD_ENV = "KEYCLIENT_DEMO_PASSWORD"
-DEFAULT_PASSWORD = "Keyclient-Demo-2026"
+# The demo bank's shared staff password: printed with the logins, never used outside the demo.
+DEMO_PASSWORD_ENV = "KEYCLIENT_DEMO_PASSWORD"  # noqa: S105
+DEFAULT_DEMO_PASSWORD = "Keyclient-Demo-2026"  # noqa: S105
 
 
 class Command(BaseCommand):
@@ -80,7 +81,7 @@ class Command(BaseCommand):
         self.print_logins(demo_logins())
 
     def print_logins(self, logins: list[dict[str, str]]) -> None:
-        self.stdout.write("\nDemo logins (password: %s)" % demo_password())
+        self.stdout.write(f"\nDemo logins (password: {demo_password()})")
         for login in logins:
             self.stdout.write(
                 f"  {login['role']:<24}{login['username']:<10}{login['name']:<8} {login['unit']}"
@@ -89,4 +90,4 @@ class Command(BaseCommand):
 
 def demo_password() -> str:
     """The demo staff password: KEYCLIENT_DEMO_PASSWORD, or the documented demo default."""
-    return os.environ.get(DEFAULT_PASSWORD_ENV, DEFAULT_PASSWORD)
+    return os.environ.get(DEMO_PASSWORD_ENV, DEFAULT_DEMO_PASSWORD)
