@@ -178,3 +178,56 @@ def login(client):  # type: ignore[no-untyped-def]
         return client
 
     return _login
+
+
+def add_history(customer, *, months: int = 12):  # type: ignore[no-untyped-def]
+    """Give `customer` two holdings, `months` balance snapshots and one significant transaction."""
+    from keyclient.products.models import BalanceSnapshot, Holding, Product, SignificantTransaction
+
+    deposit, _ = Product.objects.get_or_create(
+        code="DEP-CUR", defaults={"name": "活期存款", "category": "deposit", "risk_rating": "R1"}
+    )
+    wmp, _ = Product.objects.get_or_create(
+        code="WMP-180",
+        defaults={"name": "稳盈180天", "category": "wmp", "risk_rating": "R2", "term_days": 180},
+    )
+    as_of = dt.date(2026, 10, 31)
+    Holding.objects.create(
+        as_of=as_of,
+        customer=customer,
+        product=deposit,
+        account_no=f"62220200{customer.pk:011d}",
+        balance=Decimal("2000000.00"),
+    )
+    Holding.objects.create(
+        as_of=as_of,
+        customer=customer,
+        product=wmp,
+        account_no=f"62220299{customer.pk:011d}",
+        balance=Decimal("6000000.00"),
+        maturity_date=dt.date(2027, 3, 1),
+    )
+    month_ends = [dt.date(2026, m, 1) for m in range(1, 11)] + [dt.date(2025, 11, 1), dt.date(2025, 12, 1)]
+    for first in sorted(month_ends)[-months:]:
+        end = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        BalanceSnapshot.objects.create(
+            as_of=end,
+            customer=customer,
+            aum=Decimal("8000000.00"),
+            aum_madb=Decimal(7_000_000 + 100_000 * first.month),
+            deposit=Decimal("2000000.00"),
+            investment=Decimal("6000000.00"),
+            loan=Decimal("0.00"),
+        )
+    SignificantTransaction.objects.create(
+        txn_id=customer.pk * 1000 + 1,
+        date=dt.date(2026, 10, 20),
+        customer=customer,
+        amount=Decimal("300000.00"),
+        direction="D",
+        txn_type="transfer_out",
+        channel="mobile",
+        counterparty_bank_code="308",
+        counterparty_bank_name="招商银行",
+        counterparty_name="张三",
+    )

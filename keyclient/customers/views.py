@@ -18,7 +18,7 @@ from keyclient.customers.scope import access_customer
 def customer_list(request: HttpRequest) -> HttpResponse:
     """The clients in the user's scope; htmx requests get the table only."""
     queryset = Customer.objects.visible_to(request.user).select_related("home_org_unit", "primary_rm")
-    filterset = CustomerFilterSet(request.GET or None, queryset=queryset, request=request)
+    filterset = CustomerFilterSet(request.GET, queryset=queryset, request=request)
     rows = filterset.qs if filterset.is_valid() else queryset.none()
     page = capped_page(rows, request.GET.get("page"), per_page=settings.KEYCLIENT_LIST_PAGE_SIZE)
     query = request.GET.copy()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Max, QuerySet, Sum
+from django.db.models import Max, QuerySet, Subquery, Sum
 
 from keyclient.products.choices import AUM_CATEGORIES, ProductCategory
 from keyclient.products.models import BalanceSnapshot, Holding, SignificantTransaction
@@ -13,9 +13,15 @@ from keyclient.products.models import BalanceSnapshot, Holding, SignificantTrans
 
 def latest_holdings(customer: Any) -> QuerySet[Holding]:
     """The client's holdings at their latest month end."""
-    latest = Holding.objects.filter(customer=customer).aggregate(d=Max("as_of"))["d"]
+    latest = (
+        Holding.objects.filter(customer=customer)
+        .order_by()
+        .values("customer")
+        .annotate(d=Max("as_of"))
+        .values("d")
+    )
     return (
-        Holding.objects.filter(customer=customer, as_of=latest)
+        Holding.objects.filter(customer=customer, as_of=Subquery(latest))
         .select_related("product")
         .order_by("-balance", "account_no")
     )
