@@ -1,8 +1,11 @@
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import set_language
 
 urlpatterns = [
     path("", include("keyclient.core.urls")),
     path("clients/", include("keyclient.customers.urls")),
     path("api/", include("keyclient.config.api_urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Anyone may choose the language, the login page included.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]
