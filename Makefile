@@ -40,11 +40,12 @@ test: setup ## the whole suite: SQLite, then a throwaway PostgreSQL; browser tes
 	scripts/ensure-chromium
 	$(MAKE) test-sqlite test-postgres
 
+# Each run keeps its temporary files under var/pytest/ so that parallel runs never clean up each other's.
 test-sqlite: setup
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest --basetemp=var/pytest/sqlite $(PYTEST_ARGS)
 
 test-postgres: setup
-	DJANGO_SETTINGS_MODULE=$(PG_SETTINGS) $(PY) -m pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=$(PG_SETTINGS) $(PY) -m pytest --basetemp=var/pytest/postgres $(PYTEST_ARGS)
 
 lint: setup ## ruff, import layers, migrations and the committed API schema
 	$(VENV)/bin/ruff check .

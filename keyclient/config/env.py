@@ -61,20 +61,22 @@ def sqlite_database(path: Path) -> dict[str, Any]:
     }
 
 
-def secret_key(var_dir: Path, *, production: bool) -> str:
-    """The secret key: from KEYCLIENT_SECRET_KEY; outside production a per-install key under var/.
+def secret_key(
+    var_dir: Path, *, production: bool, name: str = "KEYCLIENT_SECRET_KEY", file_name: str = "secret_key"
+) -> str:
+    """A secret from the environment variable `name`; outside production a per-install key under var/.
 
     In production a missing key refuses to start instead of falling back to anything guessable.
     """
-    key = os.environ.get("KEYCLIENT_SECRET_KEY", "")
+    key = os.environ.get(name, "")
     if key:
         return key
     if production:
         raise ImproperlyConfigured(
-            "KEYCLIENT_SECRET_KEY is not set. Production refuses to start without a secret key; "
+            f"{name} is not set. Production refuses to start without it; "
             "generate one with `python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
         )
-    key_file = var_dir / "secret_key"
+    key_file = var_dir / file_name
     if not key_file.exists():
         key_file.parent.mkdir(parents=True, exist_ok=True)
         key_file.write_text(secrets.token_urlsafe(50))

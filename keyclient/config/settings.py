@@ -19,6 +19,10 @@ VAR_DIR = Path(os.environ.get("KEYCLIENT_VAR_DIR", BASE_DIR / "var"))
 PRODUCTION = os.environ.get("KEYCLIENT_ENV", "development") == "production"
 
 SECRET_KEY = secret_key(VAR_DIR, production=PRODUCTION)
+# Keys the access log's hash chain (HMAC); like the secret key, required in production.
+KEYCLIENT_AUDIT_KEY = secret_key(
+    VAR_DIR, production=PRODUCTION, name="KEYCLIENT_AUDIT_KEY", file_name="audit_key"
+)
 DEBUG = env_bool("KEYCLIENT_DEBUG", default=False)
 ALLOWED_HOSTS = [h for h in os.environ.get("KEYCLIENT_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 
@@ -36,6 +40,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "keyclient.core",
     "keyclient.security",
+    "keyclient.audit",
     "keyclient.org",
     "keyclient.customers",
     "keyclient.products",

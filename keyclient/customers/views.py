@@ -7,6 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from keyclient.audit.choices import AccessAction
+from keyclient.audit.services import record_access
 from keyclient.core.pagination import capped_page
 from keyclient.core.panels import build_panels
 from keyclient.customers.filtersets import CustomerFilterSet
@@ -32,6 +34,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The client 360 page."""
     customer = access_customer(request.user, pk, "view")
+    record_access(actor=request.user, action=AccessAction.VIEW_CLIENT, customer=customer, request=request)
     context = {
         "customer": customer,
         "contacts": list(customer.contacts.all()),

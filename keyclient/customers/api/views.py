@@ -9,6 +9,8 @@ from rest_framework import viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from keyclient.audit.choices import AccessAction
+from keyclient.audit.services import record_access
 from keyclient.customers.api.serializers import CustomerDetailSerializer, CustomerListSerializer
 from keyclient.customers.filtersets import CustomerFilterSet
 from keyclient.customers.models import Customer
@@ -27,6 +29,13 @@ class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         customer = access_customer(request.user, kwargs["pk"], "view")
+        record_access(
+            actor=request.user,
+            action=AccessAction.VIEW_CLIENT,
+            customer=customer,
+            detail="api",
+            request=request,
+        )
         return Response(CustomerDetailSerializer(customer).data)
 
     def get_serializer_class(self) -> type:
