@@ -42,9 +42,11 @@ test: setup ## the whole suite: SQLite, then a throwaway PostgreSQL; browser tes
 
 # Each run keeps its temporary files under var/pytest/ so that parallel runs never clean up each other's.
 test-sqlite: setup
+	mkdir -p var/pytest
 	$(PY) -m pytest --basetemp=var/pytest/sqlite $(PYTEST_ARGS)
 
 test-postgres: setup
+	mkdir -p var/pytest
 	DJANGO_SETTINGS_MODULE=$(PG_SETTINGS) $(PY) -m pytest --basetemp=var/pytest/postgres $(PYTEST_ARGS)
 
 lint: setup ## ruff, import layers, migrations and the committed API schema

@@ -191,12 +191,15 @@ def add_history(customer, *, months: int = 12):  # type: ignore[no-untyped-def]
         code="WMP-180",
         defaults={"name": "稳盈180天", "category": "wmp", "risk_rating": "R2", "term_days": 180},
     )
+    from keyclient.products.services import account_bidx
+
     as_of = dt.date(2026, 10, 31)
     Holding.objects.create(
         as_of=as_of,
         customer=customer,
         product=deposit,
         account_no=f"62220200{customer.pk:011d}",
+        account_bidx=account_bidx(f"62220200{customer.pk:011d}"),
         balance=Decimal("2000000.00"),
     )
     Holding.objects.create(
@@ -204,6 +207,7 @@ def add_history(customer, *, months: int = 12):  # type: ignore[no-untyped-def]
         customer=customer,
         product=wmp,
         account_no=f"62220299{customer.pk:011d}",
+        account_bidx=account_bidx(f"62220299{customer.pk:011d}"),
         balance=Decimal("6000000.00"),
         maturity_date=dt.date(2027, 3, 1),
     )

@@ -82,3 +82,26 @@ def secret_key(
         key_file.write_text(secrets.token_urlsafe(50))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
+
+
+def field_keys(var_dir: Path, *, production: bool) -> list[str]:
+    """Fernet keys for personal fields from KEYCLIENT_FIELD_KEYS (comma-separated, newest first).
+
+    Outside production a key is generated once into var/field_keys.
+    """
+    raw = os.environ.get("KEYCLIENT_FIELD_KEYS", "")
+    if not raw:
+        if production:
+            raise ImproperlyConfigured(
+                "KEYCLIENT_FIELD_KEYS is not set. Production refuses to start without the field encryption key; "
+                "generate one with `keyclient security new-key`."
+            )
+        key_file = var_dir / "field_keys"
+        if not key_file.exists():
+            import base64
+
+            key_file.parent.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+            key_file.chmod(0o600)
+        raw = key_file.read_text().strip()
+    return [k.strip() for k in raw.split(",") if k.strip()]

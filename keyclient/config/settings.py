@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from keyclient.config.env import database_from_url, env_bool, secret_key
+from keyclient.config.env import database_from_url, env_bool, field_keys, secret_key
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PACKAGE_DIR.parent
@@ -22,6 +22,12 @@ SECRET_KEY = secret_key(VAR_DIR, production=PRODUCTION)
 # Keys the access log's hash chain (HMAC); like the secret key, required in production.
 KEYCLIENT_AUDIT_KEY = secret_key(
     VAR_DIR, production=PRODUCTION, name="KEYCLIENT_AUDIT_KEY", file_name="audit_key"
+)
+# Encryption at rest of personal fields: comma-separated Fernet keys, the first one encrypts.
+KEYCLIENT_FIELD_KEYS = field_keys(VAR_DIR, production=PRODUCTION)
+# Keys the blind indexes (exact and last-four lookups of encrypted fields).
+KEYCLIENT_BLIND_INDEX_KEY = secret_key(
+    VAR_DIR, production=PRODUCTION, name="KEYCLIENT_BLIND_INDEX_KEY", file_name="blind_index_key"
 )
 DEBUG = env_bool("KEYCLIENT_DEBUG", default=False)
 ALLOWED_HOSTS = [h for h in os.environ.get("KEYCLIENT_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]

@@ -6,14 +6,17 @@ import re
 
 from django.db.models import Q
 
+from keyclient.security.crypto import blind_index
+
 _RESIDENT_ID = re.compile(r"\d{17}[\dXx]")
+_ID_LAST4 = re.compile(r"\d{3}[Xx]")
 _INITIALS = re.compile(r"[A-Za-z]{1,20}")
 
 
 def search_filter(text: str) -> Q:
     """The filter for what a user typed.
 
-    - 4 digits: last four of the mobile or ID number;
+    - 4 digits (or 3 and X): last four of the mobile or ID number;
     - 11 digits: the mobile number; an 18-character resident ID: that ID;
     - other digits: client number prefix;
     - Latin letters: pinyin initials prefix (`zs` → 张三, 张舒…);
@@ -24,14 +27,18 @@ def search_filter(text: str) -> Q:
         return Q()
     if text.isdigit():
         if len(text) == 4:
-            return Q(mobile_last4=text) | Q(id_last4=text)
+            return Q(mobile_last4_bidx=blind_index(text, "mobile_last4")) | Q(
+                id_last4_bidx=blind_index(text, "id_last4")
+            )
         if len(text) == 11:
-            return Q(mobile=text) | Q(customer_no__startswith=text)
+            return Q(mobile_bidx=blind_index(text, "mobile")) | Q(customer_no__startswith=text)
         if len(text) == 18:
-            return Q(id_number=text) | Q(customer_no=text)
+            return Q(id_number_bidx=blind_index(text, "id_number")) | Q(customer_no=text)
         return Q(customer_no__startswith=text)
+    if _ID_LAST4.fullmatch(text):
+        return Q(id_last4_bidx=blind_index(text, "id_last4"))
     if _RESIDENT_ID.fullmatch(text):
-        return Q(id_number=text.upper())
+        return Q(id_number_bidx=blind_index(text, "id_number"))
     if _INITIALS.fullmatch(text):
         return Q(name_initials__startswith=text.lower())
     return Q(name__startswith=text)

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from keyclient.customers.pinyin import name_initials
+from keyclient.security.crypto import blind_index
 
 
 def search_keys(*, name: str, id_number: str, mobile: str) -> dict[str, str]:
-    """The derived search columns of a client: pinyin initials and last four digits."""
+    """The derived search columns of a client: pinyin initials and the blind indexes."""
     return {
         "name_initials": name_initials(name),
-        "id_last4": id_number[-4:] if id_number else "",
-        "mobile_last4": mobile[-4:] if mobile else "",
+        "id_number_bidx": blind_index(id_number, "id_number"),
+        "id_last4_bidx": blind_index(id_number[-4:], "id_last4"),
+        "mobile_bidx": blind_index(mobile, "mobile"),
+        "mobile_last4_bidx": blind_index(mobile[-4:], "mobile_last4"),
     }
-
-
-def refresh_search_keys(*, actor: Any, customer: Any) -> None:
-    """Recompute a client's search keys after its name, ID or mobile changed."""
-    for field, value in search_keys(
-        name=customer.name, id_number=customer.id_number, mobile=customer.mobile
-    ).items():
-        setattr(customer, field, value)
-    customer.save(update_fields=["name_initials", "id_last4", "mobile_last4", "updated_at"])

@@ -21,9 +21,12 @@ from django.db import connection, transaction
 
 from keyclient.core.bulk import bulk_insert, reset_sequence
 from keyclient.customers.models import ContactPoint, Customer, CustomerTag, ServiceTeamMember, Tag
+from keyclient.customers.services import search_keys
 from keyclient.org.models import OrgUnit, Team, User
 from keyclient.products.models import Account, BalanceSnapshot, Holding, Product, SignificantTransaction
+from keyclient.products.services import account_bidx
 from keyclient.relationships.models import CustomerLink
+from keyclient.security.crypto import encrypt
 
 Progress = Callable[[str], None]
 
@@ -258,55 +261,37 @@ def _load_customers(con: duckdb.DuckDBPyConnection, src: Extracts) -> int:
         LEFT JOIN staff_ids s ON s.staff_no = c.rm_staff_no
         LEFT JOIN last_month m ON m.customer_no = c.customer_no"""
     )
-    names = [r[0] for r in con.execute("SELECT name FROM cust ORDER BY id").fetchall()]
-    initials = names_initials(names)
     rows = con.execute(
         f"""SELECT id, customer_no, kind, name, coalesce(gender, ''), birth_date, coalesce(industry, ''),
-            coalesce(registration_no, ''), id_type, id_number, right(id_number, 4), coalesce(mobile, ''),
-            right(coalesce(mobile, ''), 4), coalesce(province, ''), coalesce(city, ''), unit_id, user_id, status,
-            open_date, coalesce(risk_tolerance, ''), risk_assessed_on,
+            coalesce(registration_no, ''), id_type, coalesce(province, ''), coalesce(city, ''), unit_id, user_id,
+            status, open_date, coalesce(risk_tolerance, ''), risk_assessed_on,
             CASE WHEN kind = 'individual' THEN {INDIVIDUAL_TIER_SQL} ELSE {CORPORATE_TIER_SQL} END,
-            round(madb, 2)::DECIMAL(18, 2), DATE '{as_of}'
+            round(madb, 2)::DECIMAL(18, 2), DATE '{as_of}', id_number, coalesce(mobile, '')
         FROM cust ORDER BY id"""
     )
-    now = _now()
     columns = [
-        "id",
-        "customer_no",
-        "kind",
-        "name",
-        "gender",
-        "birth_date",
-        "industry",
-        "registration_no",
-        "id_type",
-        "id_number",
-        "id_last4",
-        "mobile",
-        "mobile_last4",
-        "province",
-        "city",
-        "home_org_unit_id",
-        "primary_rm_id",
-        "status",
-        "open_date",
-        "risk_tolerance",
-        "risk_assessed_on",
-        "tier",
-        "aum",
-        "aum_as_of",
-    ]
+        "id", "customer_no", "kind", "name", "gender", "birth_date", "industry", "registration_no", "id_type",
+        "province", "city", "home_org_unit_id", "primary_rm_id", "status", "open_date", "risk_tolerance",
+        "risk_assessed_on", "tier", "aum", "aum_as_of",
+    ]  # fmt: skip
+    derived = ["name_initials", "id_number_bidx", "id_last4_bidx", "mobile_bidx", "mobile_last4_bidx"]
+    now = _now()
 
     def stream() -> Any:
-        index = 0
-        while batch := rows.fetchmany(50_000):
-            for row in batch:
-                yield (*row[:4], initials[index], *row[4:], now, now)
-                index += 1
+        # Encryption and keyed hashes are per value by nature; everything else was set-based in DuckDB.
+        while batch := rows.fetchmany(20_000):
+            initials = names_initials(row[3] for row in batch)
+            for row, name_key in zip(batch, initials, strict=True):
+                id_number, mobile = row[-2], row[-1]
+                keys = search_keys(name="", id_number=id_number, mobile=mobile)
+                yield (
+                    *row[:-2], name_key, keys["id_number_bidx"], keys["id_last4_bidx"], keys["mobile_bidx"],
+                    keys["mobile_last4_bidx"], encrypt(id_number), encrypt(mobile), now, now,
+                )  # fmt: skip
 
     return bulk_insert(
         Customer._meta.db_table,
-        [*columns[:4], "name_initials", *columns[4:], "created_at", "updated_at"],
+        [*columns, *derived, "id_number", "mobile", "created_at", "updated_at"],
         stream(),
     )
 
@@ -324,8 +309,11 @@ def _load_contacts(con: duckdb.DuckDBPyConnection) -> int:
         UNION ALL SELECT id, 'email', '', email, true, 3 FROM cust WHERE email IS NOT NULL
         UNION ALL SELECT id, 'address', '', address, true, 4 FROM cust WHERE address IS NOT NULL
     ) ORDER BY id, o"""
+    rows = (
+        (cid, kind, label, encrypt(value), primary) for cid, kind, label, value, primary in _rows(con, sql)
+    )
     return bulk_insert(
-        ContactPoint._meta.db_table, ["customer_id", "kind", "label", "value", "is_primary"], _rows(con, sql)
+        ContactPoint._meta.db_table, ["customer_id", "kind", "label", "value", "is_primary"], rows
     )
 
 
@@ -373,8 +361,8 @@ def _load_accounts(con: duckdb.DuckDBPyConnection, src: Extracts) -> int:
         FROM {src("accounts")} a JOIN cust c USING (customer_no) JOIN product_ids p USING (product_code) ORDER BY 1"""
     return bulk_insert(
         Account._meta.db_table,
-        ["account_no", "customer_id", "product_id", "open_date", "is_active"],
-        _rows(con, sql),
+        ["account_no", "account_bidx", "customer_id", "product_id", "open_date", "is_active"],
+        ((encrypt(no), account_bidx(no), *rest) for no, *rest in _rows(con, sql)),
     )
 
 
@@ -384,8 +372,8 @@ def _load_holdings(con: duckdb.DuckDBPyConnection, src: Extracts) -> int:
         WHERE h.as_of = (SELECT max(as_of) FROM {src("holdings")}) ORDER BY 2, 4"""
     return bulk_insert(
         Holding._meta.db_table,
-        ["as_of", "customer_id", "product_id", "account_no", "balance", "maturity_date"],
-        _rows(con, sql),
+        ["as_of", "customer_id", "product_id", "account_no", "account_bidx", "balance", "maturity_date"],
+        ((d, c, p, encrypt(no), account_bidx(no), bal, mat) for d, c, p, no, bal, mat in _rows(con, sql)),
     )
 
 

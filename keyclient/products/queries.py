@@ -23,7 +23,7 @@ def latest_holdings(customer: Any) -> QuerySet[Holding]:
     return (
         Holding.objects.filter(customer=customer, as_of=Subquery(latest))
         .select_related("product")
-        .order_by("-balance", "account_no")
+        .order_by("-balance", "id")
     )
 
 

@@ -16,14 +16,16 @@ from keyclient.customers.choices import (
     Tier,
 )
 from keyclient.customers.queries import CustomerQuerySet
+from keyclient.security.fields import EncryptedTextField
 
 
 class Customer(models.Model):
     """A client of the bank, individual or corporate.
 
     `aum` and `tier` are the current monthly average AUM and tier, written by the pipeline; they
-    are kept here so that lists sort and filter on one table. Search keys (`name_initials`,
-    `id_last4`, `mobile_last4`) are derived by `keyclient.customers.services` on every write.
+    are kept here so that lists sort and filter on one table. The ID number and mobile are
+    encrypted at rest; search keys (`name_initials` and the `*_bidx` blind indexes) are derived by
+    `keyclient.customers.services.search_keys` on every write.
     """
 
     customer_no = models.CharField(_("client number"), max_length=20, unique=True)
@@ -35,10 +37,16 @@ class Customer(models.Model):
     industry = models.CharField(_("industry"), max_length=60, blank=True)
     registration_no = models.CharField(_("registration number"), max_length=30, blank=True)
     id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices)
-    id_number = models.CharField(_("ID number"), max_length=40)
-    id_last4 = models.CharField(_("ID last four"), max_length=4, db_index=True)
-    mobile = models.CharField(_("mobile"), max_length=20, blank=True)
-    mobile_last4 = models.CharField(_("mobile last four"), max_length=4, db_index=True, blank=True)
+    id_number = EncryptedTextField(_("ID number"))
+    id_number_bidx = models.CharField(_("ID number index"), max_length=32, db_index=True, editable=False)
+    id_last4_bidx = models.CharField(_("ID last-four index"), max_length=32, db_index=True, editable=False)
+    mobile = EncryptedTextField(_("mobile"), blank=True)
+    mobile_bidx = models.CharField(
+        _("mobile index"), max_length=32, db_index=True, blank=True, editable=False
+    )
+    mobile_last4_bidx = models.CharField(
+        _("mobile last-four index"), max_length=32, db_index=True, blank=True, editable=False
+    )
     province = models.CharField(_("province"), max_length=20, blank=True)
     city = models.CharField(_("city"), max_length=20, blank=True)
     home_org_unit = models.ForeignKey(
@@ -99,7 +107,7 @@ class ContactPoint(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=10, choices=ContactKind.choices)
     label = models.CharField(_("label"), max_length=30, blank=True)
-    value = models.CharField(_("value"), max_length=255)
+    value = EncryptedTextField(_("value"))
     is_primary = models.BooleanField(_("primary"), default=False)
 
     class Meta:

@@ -74,7 +74,7 @@ def test_list_query_count_is_pinned(bank, login, django_assert_num_queries, pers
             name=f"客户{n}",
             id_type="resident_id",
             id_number="x",
-            id_last4="0000",
+            id_last4_bidx="0000",
             home_org_unit=bank.units["zgc"],
             primary_rm=bank.user("rm_hd"),
             tier="private_banking",

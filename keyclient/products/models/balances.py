@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from keyclient.products.choices import Direction, TransactionType
+from keyclient.security.fields import EncryptedTextField
 
 
 class Holding(models.Model):
@@ -19,7 +20,8 @@ class Holding(models.Model):
     product = models.ForeignKey(
         "products.Product", verbose_name=_("product"), on_delete=models.PROTECT, related_name="+"
     )
-    account_no = models.CharField(_("account number"), max_length=32)
+    account_no = EncryptedTextField(_("account number"))
+    account_bidx = models.CharField(_("account number index"), max_length=32, editable=False)
     balance = models.DecimalField(_("balance"), max_digits=18, decimal_places=2)
     maturity_date = models.DateField(_("maturity"), null=True, blank=True)
 

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from keyclient.products.choices import ProductCategory, RiskRating
+from keyclient.security.fields import EncryptedTextField
 
 
 class Product(models.Model):
@@ -32,7 +33,8 @@ class Product(models.Model):
 class Account(models.Model):
     """An account or contract of one client in one product."""
 
-    account_no = models.CharField(_("account number"), max_length=32, unique=True)
+    account_no = EncryptedTextField(_("account number"))
+    account_bidx = models.CharField(_("account number index"), max_length=32, unique=True, editable=False)
     customer = models.ForeignKey(
         "customers.Customer", verbose_name=_("client"), on_delete=models.CASCADE, related_name="accounts"
     )
@@ -45,7 +47,7 @@ class Account(models.Model):
     class Meta:
         verbose_name = _("account")
         verbose_name_plural = _("accounts")
-        ordering = ["customer", "account_no"]
+        ordering = ["customer", "id"]
 
     def __str__(self) -> str:
-        return self.account_no
+        return f"account {self.pk}"
