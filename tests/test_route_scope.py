@@ -14,6 +14,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 NON_CLIENT_ROUTES = {"login", "logout", "healthz", "set_language", "api-schema", "api-docs"}
 # Routes taking the client's primary key as `pk`.
 CLIENT_PK_KWARGS = {"pk"}
+# Routes that only answer POST, with the form they are tested with.
+POST_ROUTES = {"customers:unmask": {"field": "mobile", "reason": "route scope test"}}
 
 
 def all_routes() -> list[tuple[str, str, set[str]]]:
@@ -54,6 +56,7 @@ def test_the_route_list_is_not_empty():
 
 
 @pytest.mark.parametrize(("template", "name", "kwargs"), ROUTES, ids=[f"{n}:{t}" for t, n, _k in ROUTES])
+@pytest.mark.unmasks  # the POST routes show the own client's field in clear
 def test_route_keeps_other_units_clients_out(bank, login, template, name, kwargs):
     rm = bank.user("rm_hd")
     own, other = bank.customers["zhang"], bank.customers["zhao"]
@@ -67,5 +70,11 @@ def test_route_keeps_other_units_clients_out(bank, login, template, name, kwargs
         assert other.customer_no not in body and other.name not in body, name
         return
     assert kwargs <= CLIENT_PK_KWARGS, f"declare how route {name} ({template}) is scoped"
+    if name in POST_ROUTES:
+        response = client.post(concrete(template, pk=other.pk), POST_ROUTES[name])
+        assert response.status_code == 404, name
+        assert other.mobile not in response.content.decode()
+        assert client.post(concrete(template, pk=own.pk), POST_ROUTES[name]).status_code == 200, name
+        return
     assert client.get(concrete(template, pk=other.pk)).status_code == 404, name
     assert client.get(concrete(template, pk=own.pk)).status_code == 200, name

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from keyclient.audit.choices import AccessAction
 from keyclient.audit.services import record_access
@@ -14,6 +15,8 @@ from keyclient.core.panels import build_panels
 from keyclient.customers.filtersets import CustomerFilterSet
 from keyclient.customers.models import Customer, ServiceTeamMember
 from keyclient.customers.scope import access_customer
+from keyclient.customers.unmask import unmask_field
+from keyclient.security.roles import Action, may
 
 
 @require_GET
@@ -41,5 +44,23 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "tags": list(customer.tags.all()),
         "team": list(ServiceTeamMember.objects.filter(customer=customer).select_related("member")),
         "panels": build_panels("KEYCLIENT_360_PANELS", user=request.user, customer=customer),
+        "can_unmask": may(request.user, Action.UNMASK),
     }
     return render(request, "customers/detail.html", context)
+
+
+@require_POST
+def customer_unmask(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show one personal field in clear, for a stated reason (htmx fragment); recorded for compliance."""
+    customer = access_customer(request.user, pk, Action.UNMASK)
+    try:
+        value = unmask_field(
+            actor=request.user,
+            customer=customer,
+            field=request.POST.get("field", ""),
+            reason=request.POST.get("reason", ""),
+            request=request,
+        )
+    except ValidationError as exc:
+        return render(request, "customers/_unmask_error.html", {"errors": exc.messages}, status=400)
+    return render(request, "customers/_unmasked.html", {"value": value})

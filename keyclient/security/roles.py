@@ -37,6 +37,8 @@ class ScopeKind(enum.Enum):
 class Action(models.TextChoices):
     VIEW = "view", _("view")
     CHANGE = "change", _("change")
+    UNMASK = "unmask", _("unmask a personal field")
+    EXPORT = "export", _("export")
 
 
 _SCOPE_BY_ROLE: dict[str, ScopeKind] = {
@@ -51,12 +53,13 @@ _SCOPE_BY_ROLE: dict[str, ScopeKind] = {
 }
 
 _ACTIONS_BY_ROLE: dict[str, frozenset[str]] = {
-    Role.RELATIONSHIP_MANAGER: frozenset({Action.VIEW, Action.CHANGE}),
-    Role.TEAM_LEAD: frozenset({Action.VIEW, Action.CHANGE}),
-    Role.BRANCH_HEAD: frozenset({Action.VIEW, Action.CHANGE}),
-    Role.HEAD_OFFICE: frozenset({Action.VIEW, Action.CHANGE}),
-    Role.RISK_OFFICER: frozenset({Action.VIEW, Action.CHANGE}),
-    Role.COMPLIANCE: frozenset({Action.VIEW}),
+    Role.RELATIONSHIP_MANAGER: frozenset({Action.VIEW, Action.CHANGE, Action.UNMASK}),
+    Role.TEAM_LEAD: frozenset({Action.VIEW, Action.CHANGE, Action.UNMASK, Action.EXPORT}),
+    Role.BRANCH_HEAD: frozenset({Action.VIEW, Action.CHANGE, Action.UNMASK, Action.EXPORT}),
+    Role.HEAD_OFFICE: frozenset({Action.VIEW, Action.CHANGE, Action.EXPORT}),
+    Role.RISK_OFFICER: frozenset({Action.VIEW, Action.CHANGE, Action.UNMASK, Action.EXPORT}),
+    # Compliance reads masked data and exports the audit trail; it changes nothing.
+    Role.COMPLIANCE: frozenset({Action.VIEW, Action.EXPORT}),
     Role.ADMINISTRATOR: frozenset(),
 }
 

@@ -118,6 +118,14 @@ class ContactPoint(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.customer_id}"
 
+    @property
+    def pk_str(self) -> str:
+        return str(self.pk)
+
+    @property
+    def dom_id(self) -> str:
+        return f"contact-{self.pk}"
+
 
 class Tag(models.Model):
     """A label RMs and the pipeline attach to clients (企业主, 上市公司高管, 跨境需求…)."""
