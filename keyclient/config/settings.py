@@ -159,6 +159,7 @@ LOGGING = {
 
 # Business settings
 KEYCLIENT_LIST_PAGE_SIZE = 50
+KEYCLIENT_EXPORT_MAX_ROWS = 50_000  # a larger export is refused: narrow the filters
 KEYCLIENT_SIGNIFICANT_AMOUNT = 50_000  # CNY: a transaction at or above this shows on the 360 page
 
 # The client 360 page: panels in display order (see keyclient/core/panels.py).

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from keyclient.audit.choices import AccessAction
 from keyclient.audit.services import record_access
+from keyclient.core.exports import FORMATS
 from keyclient.core.pagination import capped_page
 from keyclient.core.panels import build_panels
+from keyclient.customers.exports import ExportTooLarge, export_clients
 from keyclient.customers.filtersets import CustomerFilterSet
 from keyclient.customers.models import Customer, ServiceTeamMember
 from keyclient.customers.scope import access_customer
@@ -28,7 +31,12 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     page = capped_page(rows, request.GET.get("page"), per_page=settings.KEYCLIENT_LIST_PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"filterset": filterset, "page": page, "query": query.urlencode()}
+    context = {
+        "filterset": filterset,
+        "page": page,
+        "query": query.urlencode(),
+        "can_export": may(request.user, Action.EXPORT),
+    }
     template = "customers/_table.html" if request.htmx else "customers/list.html"
     return render(request, template, context)
 
@@ -64,3 +72,34 @@ def customer_unmask(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         return render(request, "customers/_unmask_error.html", {"errors": exc.messages}, status=400)
     return render(request, "customers/_unmasked.html", {"value": value})
+
+
+@require_GET
+def customer_export(request: HttpRequest) -> HttpResponse:
+    """The filtered client list as CSV or Excel, for roles that may export; masked and watermarked."""
+    if not may(request.user, Action.EXPORT):
+        raise PermissionDenied(_("Your role may not export client lists."))
+    fmt = request.GET.get("format", "csv")
+    if fmt not in FORMATS:
+        return HttpResponseBadRequest(_("Unknown export format."))
+    queryset = Customer.objects.visible_to(request.user)
+    filterset = CustomerFilterSet(request.GET, queryset=queryset, request=request)
+    if not filterset.is_valid():
+        return HttpResponseBadRequest(
+            _("Invalid filter: %(errors)s") % {"errors": filterset.errors.as_text()}
+        )
+    described = request.GET.copy()
+    described.pop("format", None)
+    try:
+        export = export_clients(
+            actor=request.user,
+            clients=filterset.qs,
+            fmt=fmt,
+            description=described.urlencode(),
+            request=request,
+        )
+    except ExportTooLarge as exc:
+        return HttpResponseBadRequest(str(exc))
+    response = HttpResponse(export.content, content_type=FORMATS[fmt][0])
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response

@@ -1,0 +1,85 @@
+"""Exporting the client list: masked, capped, watermarked and recorded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from keyclient.audit.choices import AccessAction
+from keyclient.audit.services import record_access, record_event
+from keyclient.core.exports import export_table
+from keyclient.security.masking import mask_phone
+
+
+class ExportTooLarge(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Export:
+    content: bytes
+    filename: str
+    rows: int
+
+
+def export_clients(
+    *, actor: Any, clients: QuerySet, fmt: str, description: str, request: Any = None
+) -> Export:
+    """Export `clients` (already scoped and filtered) as `fmt`; refuse above the configured cap."""
+    cap = settings.KEYCLIENT_EXPORT_MAX_ROWS
+    rows = list(
+        clients.values_list(
+            "customer_no",
+            "name",
+            "kind",
+            "tier",
+            "aum",
+            "home_org_unit__name",
+            "primary_rm__display_name",
+            "status",
+            "mobile",
+        )[: cap + 1]
+    )
+    if len(rows) > cap:
+        raise ExportTooLarge(
+            _("More than %(cap)d clients match: narrow the filters before exporting.") % {"cap": cap}
+        )
+    now = timezone.localtime()
+    with transaction.atomic():
+        event = record_access(
+            actor=actor,
+            action=AccessAction.EXPORT_LIST,
+            detail=f"clients {fmt} rows={len(rows)} {description}"[:500],
+            request=request,
+        )
+        record_event(
+            actor=actor,
+            verb="export_made",
+            after={"list": "clients", "format": fmt, "rows": len(rows), "access_seq": event.seq},
+        )
+    watermark = _("Confidential. Exported by %(user)s (%(name)s) at %(time)s, export no. %(seq)d") % {
+        "user": actor.get_username(),
+        "name": getattr(actor, "display_name", ""),
+        "time": now.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "seq": event.seq,
+    }
+    header = [
+        _("Client number"),
+        _("Name"),
+        _("Kind"),
+        _("Tier"),
+        _("AUM (monthly average)"),
+        _("Org unit"),
+        _("RM"),
+        _("Status"),
+        _("Mobile"),
+    ]
+    body = ((*row[:4], f"{row[4]:.2f}", row[5], row[6] or "", row[7], mask_phone(row[8])) for row in rows)
+    content = export_table(fmt, watermark=watermark, header=header, rows=body)
+    return Export(content=content, filename=f"clients-{now:%Y%m%d-%H%M%S}.{fmt}", rows=len(rows))
