@@ -5,6 +5,7 @@ from django.views.i18n import set_language
 urlpatterns = [
     path("", include("keyclient.core.urls")),
     path("clients/", include("keyclient.customers.urls")),
+    path("audit/", include("keyclient.audit.urls")),
     path("api/", include("keyclient.config.api_urls")),
     # Anyone may choose the language, the login page included.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -76,3 +76,20 @@ def may(user: Any, action: str) -> bool:
     if scope_kind(user) is ScopeKind.NONE:
         return False
     return action in _ACTIONS_BY_ROLE.get(user.role, frozenset())
+
+
+def may_review_audit(user: Any) -> bool:
+    """Compliance / auditors search and export the audit streams; nobody else does."""
+    return scope_kind(user) is not ScopeKind.NONE and user.role == Role.COMPLIANCE
+
+
+# Roles that may see personal data in clear or take client data out of the system log in with a
+# second factor (see keyclient.security.totp).
+_TWO_FACTOR_ACTIONS = frozenset({Action.UNMASK, Action.EXPORT})
+
+
+def requires_two_factor(user: Any) -> bool:
+    """Whether `user`'s role may unmask or export, and so must log in with a TOTP code as well."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return bool(_ACTIONS_BY_ROLE.get(getattr(user, "role", ""), frozenset()) & _TWO_FACTOR_ACTIONS)

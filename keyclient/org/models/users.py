@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from keyclient.org.models.units import OrgUnit, Team
-from keyclient.security.roles import Role
+from keyclient.security.roles import Role, may_review_audit
 
 
 class User(AbstractUser):
@@ -34,3 +34,7 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return f"{self.display_name or self.username} ({self.username})"
+
+    @property
+    def may_review_audit(self) -> bool:
+        return may_review_audit(self)

@@ -1,0 +1,58 @@
+"""Searching the audit streams by client, staff member, date and action."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from keyclient.audit.models import AccessEvent, BusinessEvent, FieldChange
+
+STREAMS: dict[str, Any] = {"access": AccessEvent, "business": BusinessEvent, "changes": FieldChange}
+
+
+class AuditSearchForm(forms.Form):
+    customer_no = forms.CharField(label=_("Client number"), required=False, max_length=20)
+    staff = forms.CharField(label=_("Staff number"), required=False, max_length=150)
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise forms.ValidationError(_("The start date is after the end date."))
+        return data
+
+
+def search(stream: str, data: dict[str, Any]) -> QuerySet:
+    """Rows of `stream` matching the cleaned form `data`, newest first."""
+    model = STREAMS[stream]
+    rows = model.objects.order_by("-at", "-pk")
+    if data.get("customer_no"):
+        if stream == "changes":
+            rows = rows.filter(customer_id__in=_customer_ids(data["customer_no"]))
+        else:
+            rows = rows.filter(customer_no=data["customer_no"])
+    if data.get("staff"):
+        rows = rows.filter(actor_name=data["staff"])
+    zone = timezone.get_current_timezone()
+    if data.get("date_from"):
+        rows = rows.filter(at__gte=dt.datetime.combine(data["date_from"], dt.time.min, tzinfo=zone))
+    if data.get("date_to"):
+        rows = rows.filter(
+            at__lt=dt.datetime.combine(data["date_to"] + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+        )
+    return rows
+
+
+def _customer_ids(customer_no: str) -> list[int]:
+    """Client ids that access and business events recorded for this client number."""
+    ids = set(AccessEvent.objects.filter(customer_no=customer_no).values_list("customer_id", flat=True))
+    ids |= set(BusinessEvent.objects.filter(customer_no=customer_no).values_list("customer_id", flat=True))
+    return [i for i in ids if i is not None]
