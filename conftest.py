@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent
 ON_POSTGRES = os.environ.get("DJANGO_SETTINGS_MODULE") == "keyclient.config.settings_test_pg"
 
-pytest_plugins = ["tests.personas"]
+pytest_plugins = ["tests.personas", "tests.leakscan"]
 
 if ON_POSTGRES:
     from pytest_postgresql import factories
