@@ -146,6 +146,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CustomerKindEnum": "keyclient.customers.choices.CustomerKind",
+        "ContactKindEnum": "keyclient.customers.choices.ContactKind",
+    },
 }
 
 LOGGING = {
@@ -170,3 +174,49 @@ KEYCLIENT_360_PANELS = [
     "keyclient.products.panels.transactions_panel",
     "keyclient.relationships.panels.links_panel",
 ]
+
+# --- Login hardening (keyclient.security: lockout, two-factor, idle timeout, headers) ---------------
+# Middleware: the headers wrap every response (static and error pages too); the idle timeout and the
+# two-factor gate need the authenticated user and the messages.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "keyclient.security.middleware.SecurityHeadersMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    "keyclient.security.middleware.IdleTimeoutMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("keyclient.security.middleware.IdleTimeoutMiddleware") + 1,
+    "keyclient.security.middleware.TwoFactorMiddleware",
+)
+# Lockout: this many failures within the window lock the staff number (or the address) this long.
+KEYCLIENT_LOCKOUT_USER_FAILURES = 5
+KEYCLIENT_LOCKOUT_IP_FAILURES = 20
+KEYCLIENT_LOCKOUT_WINDOW_MINUTES = 15
+KEYCLIENT_LOCKOUT_MINUTES = 15
+# A session without a request for this long is logged out.
+KEYCLIENT_IDLE_TIMEOUT_MINUTES = 15
+KEYCLIENT_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+# Swagger UI (drf-spectacular's SpectacularSwaggerView) starts with an inline script: that page alone
+# may run inline scripts. It shows no client data. Drop this once /api/docs/ uses
+# SpectacularSwaggerSplitView, which serves the start-up script as a file.
+KEYCLIENT_CSP_BY_PATH = {
+    "/api/docs/": KEYCLIENT_CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'"),
+}
+KEYCLIENT_PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=(), browsing-topics=()"
+)
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_SSL_REDIRECT = PRODUCTION
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if PRODUCTION else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (set KEYCLIENT_TLS_PROXY=1 only then).
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("KEYCLIENT_TLS_PROXY", default=False) else None
+)

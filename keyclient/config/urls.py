@@ -4,6 +4,8 @@ from django.views.i18n import set_language
 
 urlpatterns = [
     path("", include("keyclient.core.urls")),
+    # Login, logout and the two-factor steps (keyclient.security: lockout, TOTP).
+    path("", include("keyclient.security.urls")),
     path("clients/", include("keyclient.customers.urls")),
     path("audit/", include("keyclient.audit.urls")),
     path("api/", include("keyclient.config.api_urls")),

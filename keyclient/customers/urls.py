@@ -8,4 +8,7 @@ urlpatterns = [
     path("export/", views.customer_export, name="export"),
     path("<int:pk>/", views.customer_detail, name="detail"),
     path("<int:pk>/unmask/", views.customer_unmask, name="unmask"),
+    path("<int:pk>/contacts/new/", views.contact_create, name="contact-create"),
+    path("<int:pk>/contacts/<int:contact_id>/edit/", views.contact_edit, name="contact-edit"),
+    path("<int:pk>/contacts/<int:contact_id>/delete/", views.contact_delete, name="contact-delete"),
 ]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from keyclient.audit.choices import AccessAction
 from keyclient.audit.services import record_access
@@ -16,8 +16,10 @@ from keyclient.core.pagination import capped_page
 from keyclient.core.panels import build_panels
 from keyclient.customers.exports import ExportTooLarge, export_clients
 from keyclient.customers.filtersets import CustomerFilterSet
-from keyclient.customers.models import Customer, ServiceTeamMember
+from keyclient.customers.forms import ContactPointForm
+from keyclient.customers.models import ContactPoint, Customer, ServiceTeamMember
 from keyclient.customers.scope import access_customer
+from keyclient.customers.services import add_contact_point, change_contact_point, remove_contact_point
 from keyclient.customers.unmask import unmask_field
 from keyclient.security.roles import Action, may
 
@@ -53,6 +55,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "team": list(ServiceTeamMember.objects.filter(customer=customer).select_related("member")),
         "panels": build_panels("KEYCLIENT_360_PANELS", user=request.user, customer=customer),
         "can_unmask": may(request.user, Action.UNMASK),
+        "can_change": may(request.user, Action.CHANGE),
     }
     return render(request, "customers/detail.html", context)
 
@@ -103,3 +106,44 @@ def customer_export(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(export.content, content_type=FORMATS[fmt][0])
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     return response
+
+
+def _contact_of(request: HttpRequest, pk: int, contact_id: int) -> tuple[Customer, ContactPoint]:
+    customer = access_customer(request.user, pk, Action.CHANGE)
+    contact = ContactPoint.objects.filter(customer=customer, pk=contact_id).first()
+    if contact is None:
+        raise Http404("No such contact point")
+    return customer, contact
+
+
+@require_http_methods(["GET", "POST"])
+def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = access_customer(request.user, pk, Action.CHANGE)
+    form = ContactPointForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        add_contact_point(actor=request.user, customer=customer, **form.cleaned_data)
+        return redirect("customers:detail", pk=customer.pk)
+    return render(
+        request,
+        "customers/contact_form.html",
+        {"customer": customer, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def contact_edit(request: HttpRequest, pk: int, contact_id: int) -> HttpResponse:
+    customer, contact = _contact_of(request, pk, contact_id)
+    form = ContactPointForm(request.POST or None, instance=ContactPoint.objects.get(pk=contact.pk))
+    if request.method == "POST" and form.is_valid():
+        change_contact_point(actor=request.user, contact=contact, **form.cleaned_data)
+        return redirect("customers:detail", pk=customer.pk)
+    context = {"customer": customer, "form": form, "contact": contact}
+    return render(request, "customers/contact_form.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+def contact_delete(request: HttpRequest, pk: int, contact_id: int) -> HttpResponse:
+    customer, contact = _contact_of(request, pk, contact_id)
+    remove_contact_point(actor=request.user, contact=contact)
+    return redirect("customers:detail", pk=customer.pk)
