@@ -137,7 +137,8 @@ def _clear() -> None:
         model.objects.all()._raw_delete(model.objects.db)  # set-based; the loader owns these tables
     User.objects.filter(is_superuser=False).delete()
     Team.objects.all().delete()
-    OrgUnit.objects.order_by("-path").delete()
+    for level in ("outlet", "sub_branch", "branch", "head_office"):  # children before parents
+        OrgUnit.objects.filter(level=level).delete()
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
