@@ -65,9 +65,15 @@ class LeakScanMiddleware:
 
 
 class LeakScanHandler(logging.Handler):
+    """Scans each record as the configured console handler would write it (its filters included)."""
+
     def emit(self, record: logging.LogRecord) -> None:
         with contextlib.suppress(Exception):  # a scanner must never break logging
-            _report(f"log {record.name}", self.format(record))
+            console = next((h for h in logging.getLogger().handlers if h.get_name() == "console"), None)
+            if console is None:
+                _report(f"log {record.name}", self.format(record))
+            elif console.filter(record):
+                _report(f"log {record.name}", console.format(record))
 
 
 @pytest.fixture(scope="session", autouse=True)

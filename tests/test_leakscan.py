@@ -42,8 +42,31 @@ def test_the_middleware_reports_a_leaking_page_and_an_excel_file():
     leakscan._found.clear()
 
 
-def test_a_log_line_with_a_phone_is_caught():
+def test_a_log_line_with_a_phone_is_caught_when_no_redaction_runs(monkeypatch):
     leakscan._found.clear()
-    logging.getLogger("keyclient.test").warning("calling %s", "13900002345")
+    handler = leakscan.LeakScanHandler()
+    monkeypatch.setattr(logging.getLogger(), "handlers", [handler])  # no configured console handler
+    record = logging.LogRecord(
+        "keyclient.test", logging.WARNING, __file__, 1, "calling %s", ("13900002345",), None
+    )
+    handler.emit(record)
     assert leakscan._found == ["log keyclient.test: 13900002345"]
     leakscan._found.clear()
+
+
+def test_the_configured_handlers_redact_personal_numbers(caplog):
+    leakscan._found.clear()
+    console = next(h for h in logging.getLogger().handlers if h.get_name() == "console")
+    record = logging.LogRecord(
+        "django.server",
+        logging.INFO,
+        __file__,
+        1,
+        '"GET /clients/?q=%s HTTP/1.1" 200',
+        ("13900002345",),
+        None,
+    )
+    assert console.filter(record)
+    assert record.getMessage() == '"GET /clients/?q=139****2345 HTTP/1.1" 200'
+    logging.getLogger("keyclient.test").warning("ID %s", "110108198001011235")
+    assert leakscan._found == []
