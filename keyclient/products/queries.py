@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Max, QuerySet, Subquery, Sum
+from django.db.models import Max, QuerySet, Subquery
 
 from keyclient.products.choices import AUM_CATEGORIES, ProductCategory
 from keyclient.products.models import BalanceSnapshot, Holding, SignificantTransaction
@@ -55,8 +55,3 @@ def recent_significant_transactions(customer: Any, limit: int = 10) -> QuerySet[
 
 def loan_total(holdings: list[Holding]) -> Decimal:
     return sum((h.balance for h in holdings if h.product.category == ProductCategory.LOAN), Decimal(0))
-
-
-def book_aum(customers: QuerySet) -> Decimal:
-    """Total current AUM of a set of clients."""
-    return customers.aggregate(total=Sum("aum"))["total"] or Decimal(0)
