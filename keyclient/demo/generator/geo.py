@@ -373,3 +373,26 @@ def build_tables() -> GeoTables:
         site_teams=np.array(s_teams),
         city_districts=city_districts,
     )
+
+
+# Telephone area codes of the cities above (for landlines).
+AREA_CODES: dict[str, str] = {
+    "北京": "010",
+    "上海": "021",
+    "广州": "020",
+    "深圳": "0755",
+    "佛山": "0757",
+    "杭州": "0571",
+    "宁波": "0574",
+    "温州": "0577",
+    "南京": "025",
+    "苏州": "0512",
+    "无锡": "0510",
+    "成都": "028",
+    "绵阳": "0816",
+    "武汉": "027",
+    "宜昌": "0717",
+    "济南": "0531",
+    "青岛": "0532",
+    "烟台": "0535",
+}
