@@ -209,9 +209,7 @@ KEYCLIENT_CSP = (
 # Swagger UI (drf-spectacular's SpectacularSwaggerView) starts with an inline script: that page alone
 # may run inline scripts. It shows no client data. Drop this once /api/docs/ uses
 # SpectacularSwaggerSplitView, which serves the start-up script as a file.
-KEYCLIENT_CSP_BY_PATH = {
-    "/api/docs/": KEYCLIENT_CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'"),
-}
+KEYCLIENT_CSP_BY_PATH: dict[str, str] = {}  # path prefix -> policy; none needs an exception today
 KEYCLIENT_PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
     "payment=(), usb=(), browsing-topics=()"

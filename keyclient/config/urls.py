@@ -12,3 +12,14 @@ urlpatterns = [
     # Anyone may choose the language, the login page included.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]
+
+
+def handler404(request, exception):  # type: ignore[no-untyped-def]
+    """Under /api/ a URL no pattern matches (`/api/customers/-5/holdings/`) answers JSON like DRF's own 404."""
+    from django.http import JsonResponse
+    from django.utils.translation import gettext
+    from django.views.defaults import page_not_found
+
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": gettext("Not found.")}, status=404)
+    return page_not_found(request, exception)

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_filters
+from django import forms
 from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 
+from keyclient.core.api_errors import ID_ERRORS, INPUT_ERRORS
 from keyclient.customers.forms import contact_value_error
 from keyclient.customers.models import ContactPoint
 from keyclient.customers.scope import access_customer, scoped_to_customers
@@ -48,12 +53,35 @@ class ContactPointSerializer(serializers.ModelSerializer):
         return attrs
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class ClientIdFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class ContactPointFilterSet(django_filters.FilterSet):
+    # A plain id, not a choice among all clients: an unknown id and an out-of-scope id must both
+    # answer an empty list (a 400 for one of them would tell which clients exist).
+    customer = ClientIdFilter(field_name="customer__id")
+
+    class Meta:
+        model = ContactPoint
+        fields = ["customer", "kind"]
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: ContactPointSerializer(many=True), **INPUT_ERRORS}),
+    create=extend_schema(responses={201: ContactPointSerializer, **INPUT_ERRORS}),
+    retrieve=extend_schema(responses={200: ContactPointSerializer, **ID_ERRORS}),
+    update=extend_schema(responses={200: ContactPointSerializer, **INPUT_ERRORS}),
+    partial_update=extend_schema(responses={200: ContactPointSerializer, **INPUT_ERRORS}),
+    destroy=extend_schema(responses={204: None, **ID_ERRORS}),
+)
 class ContactPointViewSet(viewsets.ModelViewSet):
     """Phones, emails and addresses of the clients in the caller's scope."""
 
     serializer_class = ContactPointSerializer
     queryset = ContactPoint.objects.none()  # per user, see get_queryset
-    filterset_fields = ["customer", "kind"]
+    filterset_class = ContactPointFilterSet
 
     def get_queryset(self) -> QuerySet[ContactPoint]:
         return scoped_to_customers(ContactPoint.objects.all(), self.request.user).order_by(

@@ -5,18 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from keyclient.audit.choices import AccessAction
 from keyclient.audit.services import record_access
+from keyclient.core.api_errors import ID_ERRORS, INPUT_ERRORS
 from keyclient.customers.api.serializers import CustomerDetailSerializer, CustomerListSerializer
 from keyclient.customers.filtersets import CustomerFilterSet
 from keyclient.customers.models import Customer
 from keyclient.customers.scope import access_customer
 
 
+@extend_schema_view(
+    list=extend_schema(responses={200: CustomerListSerializer(many=True), **INPUT_ERRORS}),
+    retrieve=extend_schema(responses={200: CustomerDetailSerializer, **ID_ERRORS}),
+)
 class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
     """Clients visible to the caller. Out-of-scope ids answer 404."""
 

@@ -8,6 +8,7 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from keyclient.core.api_errors import ID_ERRORS
 from keyclient.customers.scope import access_customer
 from keyclient.products.models import BalanceSnapshot, Holding
 from keyclient.products.queries import balance_history, latest_holdings
@@ -45,7 +46,7 @@ class BalanceSnapshotSerializer(serializers.ModelSerializer):
         fields = ["as_of", "aum", "aum_madb", "deposit", "investment", "loan"]
 
 
-@extend_schema(responses=HoldingSerializer(many=True))
+@extend_schema(responses={200: HoldingSerializer(many=True), **ID_ERRORS})
 @api_view(["GET"])
 def customer_holdings(request: Request, pk: int) -> Response:
     """The client's holdings at the latest month end."""
@@ -53,7 +54,7 @@ def customer_holdings(request: Request, pk: int) -> Response:
     return Response(HoldingSerializer(latest_holdings(customer), many=True).data)
 
 
-@extend_schema(responses=BalanceSnapshotSerializer(many=True))
+@extend_schema(responses={200: BalanceSnapshotSerializer(many=True), **ID_ERRORS})
 @api_view(["GET"])
 def customer_balances(request: Request, pk: int) -> Response:
     """The client's last 12 monthly balance snapshots, oldest first."""

@@ -8,6 +8,7 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from keyclient.core.api_errors import ID_ERRORS
 from keyclient.customers.scope import access_customer
 from keyclient.relationships.queries import links_of
 
@@ -26,7 +27,7 @@ LinkSerializer = inline_serializer(
 )
 
 
-@extend_schema(responses=LinkSerializer)
+@extend_schema(responses={200: LinkSerializer, **ID_ERRORS})
 @api_view(["GET"])
 def customer_links(request: Request, pk: int) -> Response:
     customer = access_customer(request.user, pk, "view")
