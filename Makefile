@@ -14,7 +14,7 @@ PORT ?= 8000
 PG_SETTINGS := keyclient.config.settings_test_pg
 PYTEST_ARGS ?=
 
-.PHONY: setup demo demo-data serve test test-sqlite test-postgres lint format schema messages bench clean
+.PHONY: setup demo demo-reset serve test test-sqlite test-postgres lint format schema messages bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(UV_VENV)
@@ -30,8 +30,11 @@ demo: setup ## build the demo bank (about 20,000 clients), load it, print logins
 	$(KC) migrate --no-input -v 0
 	@if [ ! -f $(DEMO_DIR)/customers.parquet ]; then \
 		$(KC) demo generate --customers $(DEMO_CUSTOMERS) --seed $(DEMO_SEED) --out $(DEMO_DIR); fi
-	$(KC) demo load $(DEMO_DIR) --replace
+	$(KC) demo load $(DEMO_DIR) --if-empty
 	$(KC) runserver $(HOST):$(PORT) --noreload
+
+demo-reset: ## forget the demo database and extracts (the next `make demo` builds them again)
+	rm -rf var/keyclient.sqlite3 var/keyclient.sqlite3-wal var/keyclient.sqlite3-shm var/demo
 
 serve: setup ## serve what is already loaded
 	$(KC) runserver $(HOST):$(PORT) --noreload

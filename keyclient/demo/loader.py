@@ -16,9 +16,13 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyotp
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
+from django.utils import timezone
 
+from keyclient.audit.actors import Job
+from keyclient.audit.services import record_event
 from keyclient.core.bulk import bulk_insert, reset_sequence
 from keyclient.customers.models import ContactPoint, Customer, CustomerTag, ServiceTeamMember, Tag
 from keyclient.customers.services import search_keys
@@ -27,6 +31,7 @@ from keyclient.products.models import Account, BalanceSnapshot, Holding, Product
 from keyclient.products.services import account_bidx
 from keyclient.relationships.models import CustomerLink
 from keyclient.security.crypto import encrypt
+from keyclient.security.models import TOTPDevice
 
 Progress = Callable[[str], None]
 
@@ -104,6 +109,7 @@ def load_demo_bank(
         units = _load_org(con, src)
         staff = _load_staff(con, src, units, password)
         report.logins = demo_logins()
+        _enrol_demo_logins(report.logins)
         say(f"org: {len(units)} units, {len(staff)} staff")
         con.register("unit_ids", pa.table({"org_code": list(units), "unit_id": list(units.values())}))
         con.register("staff_ids", pa.table({"staff_no": list(staff), "user_id": list(staff.values())}))
@@ -133,6 +139,13 @@ def load_demo_bank(
 
 
 def _clear() -> None:
+    from keyclient.audit.models import AccessEvent
+
+    if AccessEvent.objects.exists():
+        raise RuntimeError(
+            "This demo bank has been used: its audit trail is append-only and is not erased by a reload. "
+            "Start over with `make demo-reset` (deletes var/) instead."
+        )
     for model in LOADED_MODELS:
         model.objects.all()._raw_delete(model.objects.db)  # set-based; the loader owns these tables
     User.objects.filter(is_superuser=False).delete()
@@ -199,6 +212,28 @@ def _load_staff(
     ]
     User.objects.bulk_create(users, batch_size=2000)
     return dict(User.objects.filter(username__in=[r[0] for r in rows]).values_list("username", "pk"))
+
+
+def _enrol_demo_logins(logins: list[dict[str, str]]) -> None:
+    """Give the printed demo logins a confirmed authenticator, so the demo needs no phone:
+    `keyclient demo code <staff no>` prints the current code (see `demo_code`)."""
+    users = User.objects.filter(username__in=[login["username"] for login in logins])
+    now = timezone.now()
+    TOTPDevice.objects.bulk_create(
+        TOTPDevice(user=user, secret=pyotp.random_base32(length=32), confirmed_at=now) for user in users
+    )
+    for user in users:
+        record_event(
+            actor=Job("demo.load"), verb="two_factor_enrolled", after={"user": user.username, "demo": True}
+        )
+
+
+def demo_code(username: str) -> str:
+    """The current TOTP code of a demo login's authenticator."""
+    device = TOTPDevice.objects.filter(user__username=username, confirmed_at__isnull=False).first()
+    if device is None:
+        raise LookupError(f"{username} has no demo authenticator: only the printed demo logins do")
+    return pyotp.TOTP(device.secret).now()
 
 
 def demo_logins() -> list[dict[str, str]]:

@@ -66,7 +66,8 @@ def test_the_top_fifth_holds_most_of_the_assets(loaded):
     assert 0.75 <= top <= 0.90
 
 
-def test_every_printed_login_works(loaded, client):
+def test_every_printed_login_works_with_its_demo_code(loaded, client):
+    from keyclient.demo.loader import demo_code
     from keyclient.org.models import User
 
     assert [login["username"] for login in loaded.logins] == [login["username"] for login in demo_logins()]
@@ -75,7 +76,11 @@ def test_every_printed_login_works(loaded, client):
         client.logout()
         response = client.post("/login/", {"username": login["username"], "password": PASSWORD})
         assert response.status_code == 302, login
-        assert int(client.session["_auth_user_id"]) == User.objects.get(username=login["username"]).pk
+        if response.url.startswith("/login/verify/"):
+            response = client.post(response.url, {"code": demo_code(login["username"])})
+            assert response.status_code == 302, login
+        assert response.url == "/clients/", login
+        assert client.get("/clients/").status_code == 200, login
     client.logout()
     assert (
         client.post("/login/", {"username": loaded.logins[0]["username"], "password": "wrong"}).status_code
@@ -102,3 +107,15 @@ def test_loading_twice_needs_replace_and_replace_gives_the_same_bank(loaded, ext
     again = load_demo_bank(extracts, password=PASSWORD, replace=True)
     assert again.counts == loaded.counts
     assert sorted(Customer.objects.values_list("customer_no", "tier", "aum")) == before
+
+
+def test_a_used_demo_bank_is_not_reloaded_over_its_audit_trail(loaded, extracts):
+    from keyclient.audit.models import AccessEvent
+    from keyclient.audit.services import record_access
+    from keyclient.org.models import User
+
+    record_access(actor=User.objects.get(username=loaded.logins[0]["username"]), action="view_client")
+    with pytest.raises(RuntimeError, match="append-only"):
+        load_demo_bank(extracts, password=PASSWORD, replace=True)
+    assert AccessEvent.objects.count() == 1
+    assert Customer.objects.count() == 1500

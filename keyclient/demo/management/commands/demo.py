@@ -29,8 +29,11 @@ class Command(BaseCommand):
         load = sub.add_parser("load", help="load generated extracts into the CRM database")
         load.add_argument("source", type=Path)
         load.add_argument("--replace", action="store_true", help="clear a previous demo load first")
+        load.add_argument("--if-empty", action="store_true", help="do nothing if clients are loaded already")
         load.add_argument("--no-history", action="store_true", help="clients only: no holdings or balances")
         sub.add_parser("logins", help="print the demo logins, one per role")
+        code = sub.add_parser("code", help="print the current two-factor code of a demo login")
+        code.add_argument("username")
 
     def handle(self, *args: Any, **options: Any) -> None:
         getattr(self, f"do_{options['verb']}")(**options)
@@ -58,8 +61,13 @@ class Command(BaseCommand):
             self.stdout.write(f"  {name:<24}{count:>14,}")
 
     def do_load(self, **options: Any) -> None:
-        from keyclient.demo.loader import load_demo_bank
+        from keyclient.customers.models import Customer
+        from keyclient.demo.loader import demo_logins, load_demo_bank
 
+        if options["if_empty"] and Customer.objects.exists():
+            self.stdout.write("The demo bank is loaded already (`make demo-reset` starts over).")
+            self.print_logins(demo_logins())
+            return
         try:
             report = load_demo_bank(
                 options["source"],
@@ -79,6 +87,14 @@ class Command(BaseCommand):
         from keyclient.demo.loader import demo_logins
 
         self.print_logins(demo_logins())
+
+    def do_code(self, **options: Any) -> None:
+        from keyclient.demo.loader import demo_code
+
+        try:
+            self.stdout.write(demo_code(options["username"]))
+        except LookupError as exc:
+            raise CommandError(str(exc)) from exc
 
     def print_logins(self, logins: list[dict[str, str]]) -> None:
         self.stdout.write(f"\nDemo logins (password: {demo_password()})")
