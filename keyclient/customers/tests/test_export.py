@@ -24,7 +24,9 @@ def test_branch_head_exports_the_filtered_scope_masked_and_watermarked(bank, log
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="clients-')
     rows = read_csv(response)
-    watermark = r"Confidential\. Exported by E1006 \(郑行\) at 20\d\d-\d\d-\d\d \d\d:\d\d:\d\d CST, export no\. 1"
+    watermark = (
+        r"Confidential\. Exported by E1006 \(郑行\) at 20\d\d-\d\d-\d\d \d\d:\d\d:\d\d CST, export no\. 1"
+    )
     assert re.fullmatch(watermark, rows[0][0]), rows[0][0]
     assert [(r[0], r[1], r[4], r[8]) for r in rows[2:]] == [
         ("6200000005", "钱七", "3000000.00", "135****5678"),
