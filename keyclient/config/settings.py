@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "keyclient.customers",
     "keyclient.products",
     "keyclient.relationships",
+    "keyclient.intake",
+    "keyclient.pipeline",
     "keyclient.demo",
 ]
 
@@ -169,6 +171,7 @@ LOGGING = {
 # Business settings
 KEYCLIENT_LIST_PAGE_SIZE = 50
 KEYCLIENT_EXPORT_MAX_ROWS = 50_000  # a larger export is refused: narrow the filters
+KEYCLIENT_LAKE_DIR = Path(os.environ.get("KEYCLIENT_LAKE_DIR", VAR_DIR / "lake"))  # the intake's Parquet lake
 KEYCLIENT_SIGNIFICANT_AMOUNT = 50_000  # CNY: a transaction at or above this shows on the 360 page
 
 # The client 360 page: panels in display order (see keyclient/core/panels.py).

@@ -1,0 +1,224 @@
+"""The extract formats, declared once: each extract's columns, types, required fields, keys,
+references and ranges. Validation (`keyclient.intake.validate`) and docs/intake.md follow these.
+
+Kinds of extract:
+- snapshot: the full current state (client master, product catalog, accounts, links), landed as
+  `<lake>/<name>/date=<load date>/part-0.parquet`;
+- dated: one business date's rows (daily balances, transactions, loans, holdings); every row's
+  `date_column` must equal the load date (with `--history`, any date up to it), landed per date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PRODUCT_CATEGORIES = (
+    "deposit", "time_deposit", "wmp", "fund", "insurance", "precious_metal", "loan", "credit_card",
+)  # fmt: skip
+TXN_TYPES = (
+    "salary", "transfer_in", "transfer_out", "card_spend", "product_purchase", "product_redemption",
+    "maturity", "loan_drawdown", "loan_repayment", "fee", "interest",
+)  # fmt: skip
+LINK_TYPES = ("household", "group_member", "executive", "shareholder", "payroll", "supplier", "referral")
+LOAN_CLASSES = ("正常", "关注", "次级", "可疑", "损失")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: `type` is str, date, decimal, int or code (one of `codes`)."""
+
+    name: str
+    type: str = "str"
+    required: bool = False
+    codes: tuple[str, ...] = ()
+    min: float | None = None
+    references: str = ""  # "products", "customers", "org_units" or "staff"
+    personal: bool = False  # never echoed into reject reasons
+    max_length: int | None = None
+
+
+@dataclass(frozen=True)
+class Extract:
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    kind: str = "snapshot"  # or "dated"
+    date_column: str = ""
+    required_file: bool = True
+    description: str = ""
+    column_names: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "column_names", tuple(c.name for c in self.columns))
+
+
+C = Column
+EXTRACTS: tuple[Extract, ...] = (
+    Extract(
+        "products",
+        (
+            C("product_code", required=True, max_length=30),
+            C("name", required=True, max_length=120),
+            C("category", "code", required=True, codes=PRODUCT_CATEGORIES),
+            C("risk_rating", "code", required=True, codes=("R1", "R2", "R3", "R4", "R5")),
+            C("currency", max_length=3),
+            C("term_days", "int", min=0),
+            C("rate", "decimal", min=0),
+            C("fee_rate", "decimal", min=0),
+        ),
+        key=("product_code",),
+        description="The product catalog: every product the bank sells, with its risk rating.",
+    ),
+    Extract(
+        "customers",
+        (
+            C("customer_no", required=True, max_length=20),
+            C("kind", "code", required=True, codes=("individual", "corporate")),
+            C("name", required=True, max_length=120),
+            C("gender", "code", codes=("M", "F")),
+            C("birth_date", "date"),
+            C("industry", max_length=60),
+            C("registration_no", max_length=30),
+            C("id_type", "code", required=True, codes=("resident_id", "passport", "uscc")),
+            C("id_number", required=True, personal=True),
+            C("mobile", personal=True),
+            C("phone2", personal=True),
+            C("email", personal=True),
+            C("address", personal=True),
+            C("province", max_length=20),
+            C("city", max_length=20),
+            C("home_org_code", required=True, references="org_units"),
+            C("rm_staff_no", references="staff"),
+            C("open_date", "date"),
+            C("status", "code", required=True, codes=("active", "dormant", "closed")),
+            C("risk_tolerance", "code", codes=("C1", "C2", "C3", "C4", "C5")),
+            C("risk_assessed_on", "date"),
+            C("tags"),
+        ),
+        key=("customer_no",),
+        description="The client master: one row per client, individual or corporate.",
+    ),
+    Extract(
+        "accounts",
+        (
+            C("account_no", required=True, personal=True),
+            C("customer_no", required=True, references="customers"),
+            C("product_code", required=True, references="products"),
+            C("open_date", "date"),
+            C("status", "code", required=True, codes=("active", "closed", "dormant")),
+            C("org_code"),
+        ),
+        key=("account_no",),
+        required_file=False,
+        description="Accounts and contracts: one row per account of a client in a product.",
+    ),
+    Extract(
+        "holdings",
+        (
+            C("as_of", "date", required=True),
+            C("customer_no", required=True, references="customers"),
+            C("account_no", required=True, personal=True),
+            C("product_code", required=True, references="products"),
+            C("balance", "decimal", required=True, min=0),
+            C("maturity_date", "date"),
+        ),
+        key=("as_of", "account_no"),
+        kind="dated",
+        date_column="as_of",
+        required_file=False,
+        description="Balances per account at a date (month ends at least), with maturity dates.",
+    ),
+    Extract(
+        "daily_balances",
+        (
+            C("date", "date", required=True),
+            C("customer_no", required=True, references="customers"),
+            C("deposit", "decimal", required=True, min=0),
+            C("investment", "decimal", required=True, min=0),
+            C("loan", "decimal", required=True, min=0),
+        ),
+        key=("date", "customer_no"),
+        kind="dated",
+        date_column="date",
+        description="End-of-day balances per client: deposits, investments (AUM = both) and loans.",
+    ),
+    Extract(
+        "transactions",
+        (
+            C("txn_id", "int", required=True),
+            C("date", "date", required=True),
+            C("customer_no", required=True, references="customers"),
+            C("account_no", personal=True),
+            C("amount", "decimal", required=True, min=0),
+            C("direction", "code", required=True, codes=("C", "D")),
+            C("txn_type", "code", required=True, codes=TXN_TYPES),
+            C("channel"),
+            C("counterparty_bank_code", max_length=12),
+            C("counterparty_bank_name", max_length=60),
+            C("counterparty_name", personal=True),
+        ),
+        key=("txn_id",),
+        kind="dated",
+        date_column="date",
+        description="Posted transactions, with the counterparty's bank (code 999 = this bank).",
+    ),
+    Extract(
+        "loans",
+        (
+            C("date", "date", required=True),
+            C("loan_no", required=True),
+            C("customer_no", required=True, references="customers"),
+            C("product_code", required=True, references="products"),
+            C("balance", "decimal", required=True, min=0),
+            C("overdue_days", "int", required=True, min=0),
+            C("classification", "code", required=True, codes=LOAN_CLASSES),
+            C("maturity_date", "date"),
+        ),
+        key=("date", "loan_no"),
+        kind="dated",
+        date_column="date",
+        required_file=False,
+        description="Loans: balance, days overdue and five-category classification 正常/关注/次级/可疑/损失.",
+    ),
+    Extract(
+        "links",
+        (
+            C("from_customer_no", required=True, references="customers"),
+            C("to_customer_no", required=True, references="customers"),
+            C("link_type", "code", required=True, codes=LINK_TYPES),
+            C("role"),
+            C("start_date", "date"),
+            C("source"),
+        ),
+        key=("from_customer_no", "to_customer_no", "link_type"),
+        required_file=False,
+        description="Client links: household, corporate group, executive, shareholder, payroll, supply chain.",
+    ),
+)
+BY_NAME = {e.name: e for e in EXTRACTS}
+
+
+def markdown() -> str:
+    """The format tables of docs/intake.md (a test keeps the page and this module in step)."""
+    out = []
+    for e in EXTRACTS:
+        optional = ", optional" if not e.required_file else ""
+        out.append(f"### `{e.name}` ({e.kind}{optional})\n\n{e.description}\n")
+        dated = f" · date column: `{e.date_column}`" if e.date_column else ""
+        out.append(f"Key: {', '.join(e.key)}{dated}\n")
+        out.append("| column | type | required | rule |\n|---|---|---|---|")
+        for c in e.columns:
+            rule = []
+            if c.codes:
+                rule.append("one of " + "/".join(c.codes))
+            if c.min is not None:
+                rule.append(f"≥ {c.min:g}")
+            if c.max_length:
+                rule.append(f"≤ {c.max_length} chars")
+            if c.references:
+                rule.append(f"references {c.references}")
+            if c.personal:
+                rule.append("personal (never echoed in rejects)")
+            out.append(f"| `{c.name}` | {c.type} | {'yes' if c.required else ''} | {'; '.join(rule)} |")
+        out.append("")
+    return "\n".join(out)

@@ -1,0 +1,6 @@
+from django.urls import path
+
+from keyclient.intake import views
+
+app_name = "intake"
+urlpatterns = [path("", views.job_list, name="jobs")]

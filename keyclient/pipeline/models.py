@@ -1,0 +1,94 @@
+"""What the pipeline writes into the CRM database: per-client daily indicators, outflows to other
+banks, and a watermark per indicator. Month-end balances go to `products.BalanceSnapshot`."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def money(label: str) -> models.DecimalField:
+    return models.DecimalField(label, max_digits=18, decimal_places=2, default=0)
+
+
+class ClientDailyIndicator(models.Model):
+    """One client's indicators at one business date (see keyclient/pipeline/indicators.py)."""
+
+    date = models.DateField(_("date"))
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("client"), on_delete=models.CASCADE, related_name="+"
+    )
+    aum = money(_("AUM"))
+    deposit = money(_("deposits"))
+    investment = money(_("investments"))
+    loan = money(_("loans"))
+    aum_mtd_avg = money(_("AUM month-to-date average"))
+    deposit_mtd_avg = money(_("deposits month-to-date average"))
+    loan_mtd_avg = money(_("loans month-to-date average"))
+    inflow_30d = money(_("inflow, 30 days"))
+    outflow_30d = money(_("outflow, 30 days"))
+    inflow_90d = money(_("inflow, 90 days"))
+    outflow_90d = money(_("outflow, 90 days"))
+    outflow_other_banks_30d = money(_("outflow to other banks, 30 days"))
+    txn_count_30d = models.IntegerField(_("transactions, 30 days"), default=0)
+    txn_count_90d = models.IntegerField(_("transactions, 90 days"), default=0)
+    last_txn_date = models.DateField(_("last transaction"), null=True, blank=True)
+    products_held = models.IntegerField(_("products held"), default=0)
+    maturing_30d_count = models.IntegerField(_("maturities in 30 days"), default=0)
+    maturing_30d_amount = money(_("amount maturing in 30 days"))
+    contribution_mtd = money(_("contribution month to date"))
+
+    class Meta:
+        verbose_name = _("client daily indicator")
+        verbose_name_plural = _("client daily indicators")
+        ordering = ["customer", "-date"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "date"], name="client_daily_indicator_unique")
+        ]
+        indexes = [models.Index(fields=["date"], name="client_daily_ind_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.date}"
+
+
+class ClientBankOutflow(models.Model):
+    """Money a client sent to one other bank over the 30 days to `date` (churn destination)."""
+
+    date = models.DateField(_("date"))
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("client"), on_delete=models.CASCADE, related_name="+"
+    )
+    bank_code = models.CharField(_("bank code"), max_length=12)
+    bank_name = models.CharField(_("bank"), max_length=60, blank=True)
+    amount_30d = money(_("amount, 30 days"))
+    count_30d = models.IntegerField(_("transfers, 30 days"), default=0)
+
+    class Meta:
+        verbose_name = _("outflow to another bank")
+        verbose_name_plural = _("outflows to other banks")
+        ordering = ["customer", "-date", "-amount_30d"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "date", "bank_code"], name="client_bank_outflow_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["date"], name="client_bank_out_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.date} {self.bank_code}"
+
+
+class IndicatorWatermark(models.Model):
+    """How far one indicator is filled: the latest business date computed and written."""
+
+    indicator = models.CharField(_("indicator"), max_length=60, unique=True)
+    through_date = models.DateField(_("filled through"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("indicator watermark")
+        verbose_name_plural = _("indicator watermarks")
+        ordering = ["indicator"]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} → {self.through_date}"
