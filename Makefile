@@ -21,13 +21,14 @@ $(UV):
 	$(UV_VENV)/bin/pip install -q --disable-pip-version-check uv==0.13.9
 
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --extra dev --python $(PYTHON) --no-python-downloads
+	$(UV) sync --frozen --extra dev --extra spark --python $(PYTHON) --no-python-downloads
 	touch $@
 
 setup: $(VENV)/.installed ## create the virtual environment and install the locked dependencies
 
 demo: setup ## build the demo bank (about 20,000 clients), load it, print logins, serve on http://127.0.0.1:8000
 	$(KC) migrate --no-input -v 0
+	mkdir -p var/static
 	@if [ ! -f $(DEMO_DIR)/customers.parquet ]; then \
 		$(KC) demo generate --customers $(DEMO_CUSTOMERS) --seed $(DEMO_SEED) --out $(DEMO_DIR); fi
 	$(KC) demo load $(DEMO_DIR) --if-empty

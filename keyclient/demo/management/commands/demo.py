@@ -102,6 +102,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {login['role']:<24}{login['username']:<10}{login['name']:<8} {login['unit']}"
             )
+        self.stdout.write(
+            "Two-factor login: these demo users have an authenticator already; "
+            "`.venv/bin/keyclient demo code <staff no>` prints the current 6-digit code."
+        )
 
 
 def demo_password() -> str:
