@@ -1,0 +1,182 @@
+"""Two engines, one definition: a small bank through DuckDB and through Spark gives identical results.
+
+The DuckDB engine (`engine.compute`, the production default) is compared with the Ibis definitions
+(`portable.py`) run on Spark (local mode) and, for good measure, on DuckDB: same rows, integer counts and
+dates equal, money equal to the cent. One SparkSession serves the whole module (it takes 7–30 s to start).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import shutil
+import tempfile
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from keyclient.pipeline import engine, portable
+from keyclient.pipeline.models import ClientBankOutflow, ClientDailyIndicator
+from keyclient.pipeline.services import MONEY, run_date
+from keyclient.pipeline.tests.test_pipeline import EXPECTED_LI, EXPECTED_ZHANG, LI, ZHANG, D, lake, values
+from keyclient.products.models import SignificantTransaction
+
+pytestmark = [
+    pytest.mark.spark,
+    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
+    pytest.mark.filterwarnings("ignore:The 'future.infer_string' option"),
+]
+__all__ = ["lake"]  # the hand-built tiny bank's fixture, shared with test_pipeline
+
+BANKS = [("105", "中国建设银行"), ("308", "招商银行"), ("102", "中国工商银行"), ("999", "本行"), (None, None)]
+TYPES = ["salary", "card_spend", "transfer_out", "transfer_in", "fee", "product_purchase"]
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[portable.SparkTarget]:
+    warehouse = tempfile.mkdtemp(prefix="keyclient-spark-test-")
+    os.environ["KEYCLIENT_SPARK_WAREHOUSE"] = warehouse
+    logging.getLogger("py4j").setLevel(logging.WARNING)  # py4j logs to a closed stream at exit
+    session = portable.spark_session("local[2]")
+    yield portable.SparkTarget(session)
+    session.stop()
+    os.environ.pop("KEYCLIENT_SPARK_WAREHOUSE", None)
+    shutil.rmtree(warehouse, ignore_errors=True)
+
+
+def _write(lake: Path, extract: str, day: date, table: pa.Table) -> None:
+    folder = lake / extract / f"date={day}"
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, folder / "part-0.parquet")
+
+
+def small_bank(lake: Path, day: date, clients: int = 200, seed: int = 11) -> None:
+    """A random bank: 12 days of balances, transactions on 50 days reaching past 30 days (and one day
+    outside the 90), holdings with maturities, accounts and products with fee rates."""
+    rnd = random.Random(seed)
+    customers = [f"62{n:08d}" for n in range(1, clients + 1)]
+    money = lambda low, high: round(rnd.uniform(low, high), 2)  # noqa: E731
+    for back in range(12):
+        d = day - timedelta(days=back)
+        rows = [c for c in customers if rnd.random() < 0.97]  # a few clients miss a day
+        _write(lake, "daily_balances", d, pa.table({
+            "customer_no": rows,
+            "deposit": [money(0, 500_000) for _ in rows],
+            "investment": [money(0, 200_000) if rnd.random() < 0.4 else 0.0 for _ in rows],
+            "loan": [money(0, 900_000) if rnd.random() < 0.2 else 0.0 for _ in rows],
+        }))  # fmt: skip
+    txn_id = 0
+    for back in [*range(0, 50), 95]:
+        d = day - timedelta(days=back)
+        cols: dict[str, list] = {k: [] for k in [
+            "txn_id", "customer_no", "account_no", "amount", "direction", "txn_type",
+            "counterparty_bank_code", "counterparty_bank_name", "channel", "counterparty_name",
+        ]}  # fmt: skip
+        for _ in range(rnd.randint(20, 80)):
+            txn_id += 1
+            kind = rnd.choice(TYPES)
+            bank = rnd.choice(BANKS) if kind.startswith("transfer") else (None, None)
+            customer = rnd.choice(customers)
+            row = [
+                txn_id, customer, f"A{customer}{rnd.randint(1, 3)}", money(1, 80_000),
+                "C" if kind in ("salary", "transfer_in") else "D", kind, bank[0], bank[1],
+                rnd.choice(["mobile", "branch", None]), rnd.choice(["某某", None]),
+            ]  # fmt: skip
+            for key, value in zip(cols, row, strict=True):
+                cols[key].append(value)
+        _write(lake, "transactions", d, pa.table(cols, schema=pa.schema([
+            ("txn_id", pa.int64()), ("customer_no", pa.string()), ("account_no", pa.string()),
+            ("amount", pa.float64()), ("direction", pa.string()), ("txn_type", pa.string()),
+            ("counterparty_bank_code", pa.string()), ("counterparty_bank_name", pa.string()),
+            ("channel", pa.string()), ("counterparty_name", pa.string()),
+        ])))  # fmt: skip
+    products = ["DP001", "WM001", "TD001"]
+    _write(lake, "products", day, pa.table({"product_code": products, "fee_rate": [0.0, 0.01, 0.002]}))
+    accounts = [(f"A{c}{n}", c, products[n - 1]) for c in customers for n in (1, 2, 3)]
+    _write(lake, "accounts", day, pa.table({
+        "account_no": [a[0] for a in accounts], "customer_no": [a[1] for a in accounts],
+        "product_code": [a[2] for a in accounts],
+    }))  # fmt: skip
+    held = [a for a in accounts if rnd.random() < 0.6]
+    _write(lake, "holdings", day - timedelta(days=3), pa.table({
+        "as_of": [day - timedelta(days=3)] * len(held), "customer_no": [a[1] for a in held],
+        "account_no": [a[0] for a in held], "product_code": [a[2] for a in held],
+        "balance": [money(0, 100_000) if rnd.random() < 0.9 else 0.0 for _ in held],
+        "maturity_date": [day + timedelta(days=rnd.randint(-5, 60)) if rnd.random() < 0.5 else None for _ in held],
+    }))  # fmt: skip
+
+
+def cents(value: object) -> object:
+    if isinstance(value, float):
+        return Decimal(repr(round(value, 6))).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return value
+
+
+MONEY_COLUMNS = MONEY | {"amount", "amount_30d"}
+
+
+def normalised(table: pa.Table, keys: list[str]) -> list[tuple]:
+    rows = table.to_pylist()
+    columns = table.column_names
+    out = [
+        tuple(
+            cents(r[c]) if c in MONEY_COLUMNS else (int(r[c]) if isinstance(r[c], Decimal) else r[c])
+            for c in columns
+        )
+        for r in rows
+    ]
+    index = [columns.index(k) for k in keys]
+    return sorted(out, key=lambda r: tuple(str(r[i]) for i in index))
+
+
+def duckdb_engine(lake: Path, day: date) -> dict[str, pa.Table]:
+    con = duckdb.connect()
+    engine.compute(con, lake, day)
+    return {
+        name: con.sql(f"SELECT * FROM {name}").to_arrow_table() for name in ("daily", "bank_out", "events")
+    }
+
+
+KEYS = {"daily": ["customer_no"], "bank_out": ["customer_no", "bank_code"], "events": ["txn_id"]}
+
+
+@pytest.mark.parametrize("day", [date(2026, 10, 31), date(2026, 11, 5)])
+def test_duckdb_and_spark_agree_on_a_small_bank(spark, settings, tmp_path: Path, day: date) -> None:
+    settings.KEYCLIENT_SIGNIFICANT_AMOUNT = 50_000
+    lake = tmp_path / "lake"
+    small_bank(lake, day)
+    expected = duckdb_engine(lake, day)
+    on_spark = portable.compute(spark, lake, day)
+    on_duckdb = portable.compute(portable.DuckDBTarget(), lake, day)
+    assert len(expected["daily"]) > 150 and len(expected["bank_out"]) > 20 and len(expected["events"]) > 20
+    for name, keys in KEYS.items():
+        assert on_spark[name].column_names == expected[name].column_names, name
+        want = normalised(expected[name], keys)
+        assert normalised(on_spark[name], keys) == want, name
+        assert normalised(on_duckdb[name], keys) == want, name
+
+
+def test_pipeline_run_with_spark_writes_the_same_crm_rows(spark, bank, lake: Path) -> None:
+    counts = run_date(D, engine_name="spark")
+    assert counts == {"daily": 2, "bank_outflows": 2, "events": 3, "month_end": 2}
+    assert values(ZHANG, D) == EXPECTED_ZHANG
+    assert values(LI, D) == EXPECTED_LI
+    assert list(
+        ClientBankOutflow.objects.filter(date=D)
+        .order_by("bank_code")
+        .values_list("bank_code", "amount_30d", "count_30d")
+    ) == [("105", Decimal("17.00"), 1), ("308", Decimal("23.00"), 1)]
+    assert list(
+        SignificantTransaction.objects.filter(date=D).order_by("txn_id").values_list("txn_id", flat=True)
+    ) == [6, 7, 9]
+    assert not (lake / "pipeline" / f"date={D}").exists()  # stateless: the DuckDB engine's state is untouched
+    run_date(D)  # and the DuckDB engine replaces the date with the same values
+    assert values(ZHANG, D) == EXPECTED_ZHANG
+    assert ClientDailyIndicator.objects.filter(date=D).count() == 2
