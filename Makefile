@@ -58,14 +58,14 @@ lint: setup ## ruff, import layers, migrations and the committed API schema
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(KC) makemigrations --check --dry-run
-	$(KC) spectacular --file /tmp/keyclient-schema.yaml --validate --fail-on-warn && diff -u schema/openapi.yaml /tmp/keyclient-schema.yaml
+	$(KC) spectacular --lang en --file /tmp/keyclient-schema.yaml --validate --fail-on-warn && diff -u schema/openapi.yaml /tmp/keyclient-schema.yaml
 
 format: setup
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
 schema: setup ## regenerate the committed OpenAPI schema
-	$(KC) spectacular --file schema/openapi.yaml --validate --fail-on-warn
+	$(KC) spectacular --lang en --file schema/openapi.yaml --validate --fail-on-warn
 
 messages: setup ## refresh and compile translations
 	cd keyclient && ../$(KC) makemessages -l zh_Hans --no-obsolete --no-location && ../$(KC) compilemessages -l zh_Hans

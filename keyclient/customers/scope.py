@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from keyclient.security.roles import ScopeKind, may, scope_kind
 
@@ -63,9 +64,9 @@ def access_customer(user: Any, pk: int | str, action: str = "view") -> Customer:
     try:
         customer = Customer.objects.visible_to(user).select_related("home_org_unit", "primary_rm").get(pk=pk)
     except (Customer.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such client") from None
+        raise Http404(_("No such client")) from None
     if not may(user, action):
-        raise PermissionDenied("Your role may not do this")
+        raise PermissionDenied(_("Your role may not do this."))
     return customer
 
 
