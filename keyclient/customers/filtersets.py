@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from keyclient.customers.choices import CustomerKind, CustomerStatus, Tier
 from keyclient.customers.models import Customer
 from keyclient.customers.search import search_filter
-from keyclient.org.models import OrgUnit, User
+from keyclient.org.models import OrgUnit
 from keyclient.security.roles import Role
 
 
@@ -23,8 +23,9 @@ class CustomerFilterSet(django_filters.FilterSet):
     org_unit = django_filters.ModelChoiceFilter(
         label=_("Org unit"), queryset=OrgUnit.objects.none(), method="filter_org_unit"
     )
-    rm = django_filters.ModelChoiceFilter(
-        label=_("RM"), queryset=User.objects.none(), field_name="primary_rm"
+    # A staff number, not a list: a head-office user's scope holds thousands of RMs.
+    rm = django_filters.CharFilter(
+        label=_("RM staff number"), field_name="primary_rm__username", max_length=150
     )
 
     class Meta:
@@ -38,12 +39,6 @@ class CustomerFilterSet(django_filters.FilterSet):
         if user is not None and getattr(user, "org_unit_id", None) and user.role == Role.BRANCH_HEAD:
             units = units.filter(path__startswith=user.org_unit.path)
         self.filters["org_unit"].queryset = units
-        rms = User.objects.filter(role__in=[Role.RELATIONSHIP_MANAGER, Role.TEAM_LEAD], is_active=True)
-        if user is not None and user.role == Role.BRANCH_HEAD and user.org_unit_id:
-            rms = rms.filter(org_unit__path__startswith=user.org_unit.path)
-        elif user is not None and user.role in (Role.TEAM_LEAD, Role.RELATIONSHIP_MANAGER):
-            rms = rms.filter(team_id=user.team_id) if user.team_id else rms.filter(pk=user.pk)
-        self.filters["rm"].queryset = rms
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(search_filter(value))
