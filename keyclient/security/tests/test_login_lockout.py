@@ -5,41 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import pytest
 from django.conf import settings
 from django.utils import timezone
 
 from keyclient.audit.models import BusinessEvent
 from keyclient.security import lockout
 from keyclient.security.models import LoginAttempt, LoginOutcome
+from keyclient.security.tests import password_fixtures
 from tests.personas import PASSWORD
+
+# Fast password hashing and the re-hashed persona bank for this module (see password_fixtures).
+bank = password_fixtures.bank
+fast_hashing = password_fixtures.fast_hashing
 
 LOCKED = "Too many failed attempts: logging in with this staff number or from this address is locked."
 WRONG = "Staff number or password is wrong, or the account is locked."
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing(settings):  # type: ignore[no-untyped-def]
-    """Argon2 costs a third of a second a try; these tests make a hundred tries."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def bank(bank):  # type: ignore[no-untyped-def]
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.hashers import make_password
-
-    User = get_user_model()
-
-    User.objects.update(password=make_password(PASSWORD))
-    return bank
-
-
-@pytest.fixture
-def english(client):  # type: ignore[no-untyped-def]
-    """The test client with English chosen, so the assertions read the msgids."""
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
 
 
 def post_login(client, username: str, password: str, ip: str = "10.1.1.1"):  # type: ignore[no-untyped-def]

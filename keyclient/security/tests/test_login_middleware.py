@@ -19,12 +19,6 @@ CSP = (
 )
 
 
-@pytest.fixture
-def english(client):  # type: ignore[no-untyped-def]
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
 def half_logged_in(client, user):  # type: ignore[no-untyped-def]
     """A session past the password step but not the second factor."""
     client.force_login(user)

@@ -15,31 +15,14 @@ from keyclient.audit.models import BusinessEvent
 from keyclient.security import totp
 from keyclient.security.models import LoginAttempt, LoginOutcome, TOTPDevice
 from keyclient.security.roles import Role, requires_two_factor
+from keyclient.security.tests import password_fixtures
 from tests.personas import PASSWORD
 
+# Fast password hashing and the re-hashed persona bank for this module (see password_fixtures).
+bank = password_fixtures.bank
+fast_hashing = password_fixtures.fast_hashing
+
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing(settings):  # type: ignore[no-untyped-def]
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def bank(bank):  # type: ignore[no-untyped-def]
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.hashers import make_password
-
-    User = get_user_model()
-
-    User.objects.update(password=make_password(PASSWORD))
-    return bank
-
-
-@pytest.fixture
-def english(client):  # type: ignore[no-untyped-def]
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
 
 
 def code_at(secret: str, step: int) -> str:
