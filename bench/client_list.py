@@ -428,7 +428,7 @@ def pick_personas(con: Any) -> list[Persona]:
             ho[0],
             ho[2] or 0,
             total,
-            _scenarios(branch, top_rm[0], long_p, short_p),
+            _scenarios(branch, top_rm[0], top_rm[1], long_p, short_p),
         )
     )
     bh = con.execute(
@@ -449,7 +449,7 @@ def pick_personas(con: Any) -> list[Persona]:
                 bh_id,
                 bh_unit,
                 subtree(bh_path),
-                _scenarios(sub, rm_in[0], long_p, short_p),
+                _scenarios(sub, rm_in[0], rm_in[1], long_p, short_p),
             )
         )
     tl = con.execute(
@@ -470,7 +470,7 @@ def pick_personas(con: Any) -> list[Persona]:
                 tl[0],
                 tl[2],
                 tl[4],
-                _scenarios(tl[2], rm_t[0], long_p, short_p),
+                _scenarios(tl[2], rm_t[0], rm_t[1], long_p, short_p),
             )
         )
     long_p, short_p = cno_prefixes("primary_rm_id = %s", [top_rm[0]])
@@ -482,20 +482,24 @@ def pick_personas(con: Any) -> list[Persona]:
             top_rm[0],
             top_rm[2],
             rm_book[top_rm[0]],
-            _scenarios(top_rm[2], top_rm[0], long_p, short_p),
+            _scenarios(top_rm[2], top_rm[0], top_rm[1], long_p, short_p),
         )
     )
     return personas
 
 
-def _scenarios(org_unit: int, rm: int, cno_long: str, cno_short: str) -> list[tuple[str, str]]:
+def _scenarios(
+    org_unit: int, rm: int, rm_staff_no: str, cno_long: str, cno_short: str
+) -> list[tuple[str, str]]:
+    """Query strings; `{rm}` becomes the RM's id or staff number, whichever the form asks for."""
+    rm_param = f"rm={{rm:{rm}:{rm_staff_no}}}"
     return [
         ("default", ""),
         ("tier=private_banking", "tier=private_banking"),
         ("tier=gold", "tier=gold"),
         ("kind=corporate", "kind=corporate"),
         ("org_unit", f"org_unit={org_unit}"),
-        ("rm", f"rm={rm}"),
+        ("rm", rm_param),
         ("tier=gold&org_unit", f"tier=gold&org_unit={org_unit}"),
         ("q=王", "q=" + urllib.parse.quote("王")),
         ("q=张", "q=" + urllib.parse.quote("张")),
@@ -654,12 +658,20 @@ def time_scenarios(
     for persona in personas:
         browser = Browser(port)
         browser.login(persona.username, DEMO_PASSWORD, secrets_file)
+        _, _, page = browser.request("GET", "/clients/")
+        # The RM filter is a list of ids (<select>) or a staff number (text): ask for what the form has.
+        rm_is_select = re.search(rb'<select[^>]*name="rm"', page) is not None
         variants = [(n, q, False) for n, q in persona.scenarios]
         if htmx:
             variants += [(f"{n} [htmx]", q, True) for n, q in persona.scenarios]
         for name, query, fragment in variants:
             if only and not only.search(f"{persona.key}:{name}"):
                 continue
+            query = re.sub(
+                r"\{rm:(\d+):([^}]*)\}",
+                lambda m, select=rm_is_select: m.group(1) if select else urllib.parse.quote(m.group(2)),
+                query,
+            )
             url = "/clients/" + (f"?{query}" if query else "")
             headers = (
                 {"HX-Request": "true", "HX-Current-URL": f"http://127.0.0.1:{port}/clients/"}
