@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "keyclient.customers",
     "keyclient.products",
     "keyclient.relationships",
+    "keyclient.valuation",
     "keyclient.intake",
     "keyclient.pipeline",
     "keyclient.demo",

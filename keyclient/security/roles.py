@@ -93,3 +93,20 @@ def requires_two_factor(user: Any) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     return bool(_ACTIONS_BY_ROLE.get(getattr(user, "role", ""), frozenset()) & _TWO_FACTOR_ACTIONS)
+
+
+# Tier decisions made by hand (override, disqualification) need a second person from these roles,
+# with the client in their scope.
+_APPROVER_ROLES = frozenset({Role.TEAM_LEAD, Role.BRANCH_HEAD, Role.HEAD_OFFICE})
+
+
+def may_approve(user: Any) -> bool:
+    """Whether `user` may approve or reject another person's request on a client in their scope."""
+    return scope_kind(user) is not ScopeKind.NONE and user.role in _APPROVER_ROLES
+
+
+def may_edit_tier_policy(user: Any) -> bool:
+    """Head office (and administrators, who configure the system) draft, try and publish tier policy."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return getattr(user, "role", "") in (Role.HEAD_OFFICE, Role.ADMINISTRATOR)

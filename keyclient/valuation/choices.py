@@ -1,0 +1,47 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PolicyStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    RETIRED = "retired", _("Retired")
+
+
+class TierState(models.TextChoices):
+    """Where a client stands in the tier lifecycle at a month end."""
+
+    ACTIVE = "active", _("Qualifies")
+    WATCH = "watch", _("Watch (below the bar)")
+    OVERRIDE = "override", _("Manual override")
+    DISQUALIFIED = "disqualified", _("Disqualified")
+
+
+class OverrideKind(models.TextChoices):
+    OVERRIDE = "override", _("Override to a tier")
+    DISQUALIFY = "disqualify", _("Disqualify")
+
+
+class OverrideStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    ENDED = "ended", _("Ended")
+
+
+class ProminenceKind(models.TextChoices):
+    PUBLIC_OFFICE = "public_office", _("Public office (deputy, CPPCC member, official)")
+    LISTED_EXECUTIVE = "listed_executive", _("Executive or major shareholder of a listed company")
+    INDUSTRY_LEADER = "industry_leader", _("Industry leader")
+    MEDIA = "media", _("Media presence")
+    OTHER = "other", _("Other public standing")
+
+
+class LoanClass(models.TextChoices):
+    """The five-category loan classification (五级分类)."""
+
+    NORMAL = "正常", _("Normal")
+    SPECIAL_MENTION = "关注", _("Special mention")
+    SUBSTANDARD = "次级", _("Substandard")
+    DOUBTFUL = "可疑", _("Doubtful")
+    LOSS = "损失", _("Loss")

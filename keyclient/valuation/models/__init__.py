@@ -1,0 +1,6 @@
+from keyclient.valuation.models.override import TierOverride
+from keyclient.valuation.models.policy import TierPolicy
+from keyclient.valuation.models.prominence import ProminenceFact
+from keyclient.valuation.models.value import TierAssignment, ValueScore
+
+__all__ = ["ProminenceFact", "TierAssignment", "TierOverride", "TierPolicy", "ValueScore"]
