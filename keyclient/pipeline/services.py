@@ -24,6 +24,7 @@ from keyclient.core.bulk import bulk_insert
 from keyclient.customers.models import Customer
 from keyclient.pipeline import engine
 from keyclient.pipeline.indicators import DAILY, INDICATORS
+from keyclient.pipeline.month_end import value_month
 from keyclient.pipeline.models import ClientBankOutflow, ClientDailyIndicator, IndicatorWatermark
 from keyclient.products.models import BalanceSnapshot, SignificantTransaction
 
@@ -120,6 +121,7 @@ def run_date(day: date, *, engine_name: str = "duckdb", actor: Any = None) -> di
                 ),
             )
             _set_customer_aum(day)
+            counts.update(value_month(con, lake, day, actor=actor))
         for indicator in INDICATORS:
             mark, created = IndicatorWatermark.objects.get_or_create(
                 indicator=indicator.name, defaults={"through_date": day}

@@ -14,6 +14,7 @@ from keyclient.pipeline.indicators import INDICATORS
 from keyclient.pipeline.models import ClientBankOutflow, ClientDailyIndicator, IndicatorWatermark
 from keyclient.pipeline.services import backfill, run_date
 from keyclient.products.models import BalanceSnapshot, SignificantTransaction
+from keyclient.valuation.models import TierAssignment
 
 ZHANG, LI = "6200000001", "6200000002"
 D = date(2026, 10, 31)
@@ -146,7 +147,15 @@ EXPECTED_LI = {
 def test_month_end_values_incremental(bank, lake: Path) -> None:
     run_date(date(2026, 10, 30))
     counts = run_date(D)
-    assert counts == {"daily": 2, "bank_outflows": 2, "events": 3, "month_end": 2}
+    # At a month end the valuation runs too: every CRM client is valued (five in the persona bank), and
+    # the persona tiers fall to mass on these small balances.
+    assert counts == {
+        "daily": 2, "bank_outflows": 2, "events": 3, "month_end": 2,
+        "value_scores": 5, "tier_assignments": 5, "tier_changes": 5,
+    }  # fmt: skip
+    assert TierAssignment.objects.filter(as_of=D, customer__customer_no=LI).values_list("basis", "tier").get() == (
+        M("96.77"), "mass",
+    )  # fmt: skip
     # Events: 20 and over, or 4 and over leaving for another bank (the salary of 19 is neither).
     assert list(
         SignificantTransaction.objects.filter(date=D)
