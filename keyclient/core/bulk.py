@@ -6,7 +6,9 @@ million rows never become a million ORM objects.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 from django.db import connection
@@ -43,6 +45,35 @@ def bulk_insert(
             cursor.executemany(sql, chunk)
             written += len(chunk)
     return written
+
+
+def insert_from_duckdb(con: Any, sql: str, table: str, columns: Sequence[str]) -> int:
+    """Insert the rows of the DuckDB query `sql` (columns in `columns` order) into `table`.
+
+    On PostgreSQL DuckDB writes the rows as CSV and COPY reads the file as it is: no Python object per
+    row or value (a million rows in seconds). Elsewhere the rows go through `bulk_insert` in batches.
+    DuckDB's CSV and PostgreSQL's agree on NULL (an empty field) versus the empty string (`""`)."""
+    if connection.vendor != "postgresql":
+
+        def rows() -> Iterable[Sequence[Any]]:
+            result = con.execute(sql)
+            while batch := result.fetchmany(50_000):
+                yield from batch
+
+        return bulk_insert(table, columns, rows())
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with tempfile.TemporaryDirectory(prefix="keyclient-copy-") as tmp:
+        path = Path(tmp) / "rows.csv"
+        target = str(path).replace("'", "''")
+        con.execute(f"COPY ({sql}) TO '{target}' (FORMAT csv, HEADER false)").fetchall()
+        with connection.cursor() as cursor, path.open("rb") as source:
+            raw = cursor.cursor
+            with raw.copy(
+                f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN (FORMAT csv)"
+            ) as copy:
+                while chunk := source.read(1 << 20):
+                    copy.write(chunk)
+            return raw.rowcount
 
 
 def reset_sequence(table: str) -> None:

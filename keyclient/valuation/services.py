@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar
 import os
+import time
 import uuid
 from datetime import date
 from pathlib import Path
@@ -24,7 +25,7 @@ from keyclient.audit.actors import Job, actor_columns
 from keyclient.audit.models import BusinessEvent
 from keyclient.audit.services import record_event
 from keyclient.core.arrow import fetch_arrow
-from keyclient.core.bulk import bulk_insert
+from keyclient.core.bulk import bulk_insert, insert_from_duckdb
 from keyclient.customers.models import Customer, CustomerTag, Tag
 from keyclient.security.roles import Action, may, may_approve, may_edit_tier_policy
 from keyclient.valuation import engine
@@ -144,12 +145,16 @@ def is_month_end(day: date) -> bool:
     return day.day == calendar.monthrange(day.year, day.month)[1]
 
 
-def run_month_end(as_of: date, *, con: duckdb.DuckDBPyConnection, actor: Any = None) -> dict[str, int]:
+def run_month_end(
+    as_of: date, *, con: duckdb.DuckDBPyConnection, actor: Any = None, timings: dict[str, float] | None = None
+) -> dict[str, int]:
     """Value and tier every client for the month ending `as_of` and write the results.
 
     `con` holds the lake inputs the caller has (see `engine.INPUTS`: `month_end` at least; `loans`,
     `holdings`, `links` when landed); the CRM inputs and the earlier months' state are added here.
-    Re-running a month replaces its rows; events are written only for tiers that actually change."""
+    Re-running a month replaces its rows; events are written only for tiers that actually change.
+    `timings`, when given, receives the seconds spent in each phase (for bench/valuation.py)."""
+    clock = _Phases(timings)
     if not is_month_end(as_of):
         raise ValidationError(_("%(day)s is not a month end") % {"day": as_of})
     actor = actor or Job("valuation")
@@ -157,8 +162,11 @@ def run_month_end(as_of: date, *, con: duckdb.DuckDBPyConnection, actor: Any = N
     rules = validate(policy.rules)
     _crm_inputs(con, rules)
     _state_inputs(con, as_of)
+    clock("read_crm_and_state")
     engine.compute(con, as_of, rules)
+    clock("compute")
     _write_state(con, as_of)
+    clock("write_state")
     counts: dict[str, int] = {}
     version = policy.version
     with transaction.atomic():
@@ -176,23 +184,40 @@ def run_month_end(as_of: date, *, con: duckdb.DuckDBPyConnection, actor: Any = N
             else c
             for c in score_columns
         )  # fmt: skip
-        counts["value_scores"] = bulk_insert(
+        counts["value_scores"] = insert_from_duckdb(
+            con,
+            f"SELECT DATE '{as_of}', id, {version}, {selects} FROM valued ORDER BY id",
             ValueScore._meta.db_table,
             ["as_of", "customer_id", "policy_version", *score_columns],
-            _rows(con, f"SELECT DATE '{as_of}', id, {version}, {selects} FROM valued ORDER BY id"),
         )
-        counts["tier_assignments"] = bulk_insert(
+        counts["tier_assignments"] = insert_from_duckdb(
+            con,
+            f"""SELECT DATE '{as_of}', id, {version}, round(basis, 2)::DECIMAL(18, 2), qualified_tier,
+                previous_tier, rule_tier, tier, state, months_below FROM valued ORDER BY id""",
             TierAssignment._meta.db_table,
             ["as_of", "customer_id", "policy_version", "basis", "qualified_tier", "previous_tier", "rule_tier",
              "tier", "state", "months_below"],
-            _rows(con, f"""SELECT DATE '{as_of}', id, {version}, round(basis, 2)::DECIMAL(18, 2), qualified_tier,
-                previous_tier, rule_tier, tier, state, months_below FROM valued ORDER BY id"""),
         )  # fmt: skip
+        clock("write_scores_and_assignments")
         counts["tier_changes"] = _apply_tiers(con, as_of, actor)
         record_event(
             actor=actor, verb="valuation.run", after={"as_of": str(as_of), "policy": version, **counts}
         )
+    clock("apply_tiers_and_commit")
     return counts
+
+
+class _Phases:
+    """Seconds per phase into `box` (nothing when `box` is None)."""
+
+    def __init__(self, box: dict[str, float] | None) -> None:
+        self.box, self.last = box, time.perf_counter()
+
+    def __call__(self, phase: str) -> None:
+        now = time.perf_counter()
+        if self.box is not None:
+            self.box[phase] = round(now - self.last, 3)
+        self.last = now
 
 
 def _apply_tiers(con: duckdb.DuckDBPyConnection, as_of: date, actor: Any) -> int:
@@ -216,22 +241,13 @@ def _apply_tiers(con: duckdb.DuckDBPyConnection, as_of: date, actor: Any) -> int
         ["at", "actor_id", "actor_name", "verb", "customer_id", "customer_no", "before", "after", "note"],
         events,
     )
-    customers, assignments = Customer._meta.db_table, TierAssignment._meta.db_table
+    # Only the clients whose tier changes (a few percent of the book in a month) are updated.
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""UPDATE {customers} SET tier = (SELECT t.tier FROM {assignments} t
-                WHERE t.customer_id = {customers}.id AND t.as_of = %s)
-            WHERE EXISTS (SELECT 1 FROM {assignments} t WHERE t.customer_id = {customers}.id AND t.as_of = %s
-                AND t.tier <> {customers}.tier)""",
-            [as_of, as_of],
+        cursor.executemany(
+            f"UPDATE {Customer._meta.db_table} SET tier = %s WHERE id = %s",
+            [(after, pk) for pk, _number, _before, after, _state in changed],
         )
     return len(changed)
-
-
-def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
-    result = con.execute(sql)
-    while batch := result.fetchmany(50_000):
-        yield from batch
 
 
 # --- tier policy ---------------------------------------------------------------------------------

@@ -1,5 +1,11 @@
 """Month-end results of the valuation run: each client's four value indicators, value score and CLV
-(`ValueScore`), and the tier decision (`TierAssignment`). One row per client and month end."""
+(`ValueScore`), and the tier decision (`TierAssignment`). One row per client and month end.
+
+Both are month-end snapshots written only by the valuation run, a million rows at a time, for clients it
+has just read from the client master. Their client key has no database foreign-key constraint: on
+PostgreSQL such a constraint is a trigger run per row at commit, which cost more than the whole
+computation at 1,000,000 clients (bench/valuation.py). Deleting a client still deletes its rows
+(`on_delete=CASCADE` is applied by Django)."""
 
 from __future__ import annotations
 
@@ -23,7 +29,11 @@ class ValueScore(models.Model):
 
     as_of = models.DateField(_("month end"))
     customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("client"), on_delete=models.CASCADE, related_name="value_scores"
+        "customers.Customer",
+        verbose_name=_("client"),
+        on_delete=models.CASCADE,
+        related_name="value_scores",
+        db_constraint=False,  # see the module docstring
     )
     policy_version = models.PositiveIntegerField(_("policy version"))
     # contribution (贡献度)
@@ -74,6 +84,7 @@ class TierAssignment(models.Model):
         verbose_name=_("client"),
         on_delete=models.CASCADE,
         related_name="tier_assignments",
+        db_constraint=False,  # see the module docstring
     )
     policy_version = models.PositiveIntegerField(_("policy version"))
     basis = money(_("tier basis (weighted monthly average AUM or contribution)"))
