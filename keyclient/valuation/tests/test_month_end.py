@@ -202,3 +202,39 @@ def test_a_day_that_is_not_a_month_end_is_refused(bank, lake) -> None:  # type: 
     with pytest.raises(ValidationError, match="2026-01-30 is not a month end"):
         run_month(dt.date(2026, 1, 30), {"6200000002": {"deposit_madb": 1}})
     assert not TierAssignment.objects.exists() and not ValueScore.objects.exists()
+
+
+def test_corporate_strategic_tier_needs_the_value_floor_and_one_bar(bank, lake) -> None:  # type: ignore[no-untyped-def]
+    from keyclient.customers.services import search_keys
+
+    def corporate(number: str, name: str) -> Customer:
+        return Customer.objects.create(
+            customer_no=number, kind="corporate", name=name, id_type="uscc", id_number="91110108MA01ABCD1X",
+            home_org_unit=bank.units["hd"], primary_rm=bank.user("rm_hd"), tier="corporate_general",
+            **search_keys(name=name, id_number="91110108MA01ABCD1X", mobile=""),
+        )  # fmt: skip
+
+    corporate("8800000001", "甲科技有限公司")
+    corporate("8800000002", "乙贸易有限公司")
+    Customer.objects.filter(kind="corporate").update(risk_assessed_on=dt.date(2026, 1, 1))
+    run_month(
+        MONTHS[0],
+        {
+            # deposits exactly at the sub-branch bar (10,000,000); contribution 200,000 → score
+            #   100 × ln(200,001) / ln(5,000,001) = 79.13, value 0.5 × 79.13 / 1.0 = 39.57 ≥ 35 (branch floor)
+            #   but no branch bar is reached (1,000,000 / 50,000,000 / 100,000,000) → sub-branch
+            "8800000001": {"deposit_madb": 10_000_000, "contribution_month": 200_000},
+            # loans past the head-office bar, but a contribution of 1,000 → score 44.79, value 0.5 × 44.79 = 22.40:
+            #   below the head-office (50) and branch (35) floors, above sub-branch (20) → sub-branch
+            "8800000002": {"loan_madb": 600_000_000, "contribution_month": 1_000},
+        },
+    )
+    first = ValueScore.objects.get(customer__customer_no="8800000001", as_of=MONTHS[0])
+    second = ValueScore.objects.get(customer__customer_no="8800000002", as_of=MONTHS[0])
+    assert (first.contribution_score, first.value_score) == (Decimal("79.13"), Decimal("39.57"))
+    assert (second.contribution_score, second.value_score) == (Decimal("44.79"), Decimal("22.40"))
+    assert tier_of("8800000001", MONTHS[0]) == ("strategic_sub_branch", "strategic_sub_branch", "active", 0)
+    assert tier_of("8800000002", MONTHS[0]) == ("strategic_sub_branch", "strategic_sub_branch", "active", 0)
+    assert TierAssignment.objects.get(customer__customer_no="8800000001", as_of=MONTHS[0]).basis == Decimal(
+        "200000.00"
+    )
