@@ -34,6 +34,7 @@ class ValueScore(models.Model):
         on_delete=models.CASCADE,
         related_name="value_scores",
         db_constraint=False,  # see the module docstring
+        db_index=False,  # the unique (customer, as_of) index serves lookups by client
     )
     policy_version = models.PositiveIntegerField(_("policy version"))
     # contribution (贡献度)
@@ -85,6 +86,7 @@ class TierAssignment(models.Model):
         on_delete=models.CASCADE,
         related_name="tier_assignments",
         db_constraint=False,  # see the module docstring
+        db_index=False,  # the unique (customer, as_of) index serves lookups by client
     )
     policy_version = models.PositiveIntegerField(_("policy version"))
     basis = money(_("tier basis (weighted monthly average AUM or contribution)"))
