@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from keyclient.audit.models import FieldChange
+from keyclient.audit.models import BusinessEvent, FieldChange
 from keyclient.customers.models import ContactPoint, Customer
+from keyclient.valuation.models import ProminenceFact, TierOverride
 from tests.matrix import Subject
 from tests.personas import add_history
 
@@ -25,6 +26,31 @@ def _contact(bank, customer):  # type: ignore[no-untyped-def]
 
 def _field_changes() -> int:
     return FieldChange.objects.count()
+
+
+def _tier_request(status: str):  # type: ignore[no-untyped-def]
+    """A tier request of the client in `status` (a closed one leaves room for a new request)."""
+
+    def make(bank, customer):  # type: ignore[no-untyped-def]
+        return TierOverride.objects.create(
+            customer=customer, kind="disqualify", tier_before=customer.tier, reason="matrix tier request",
+            status=status, requested_by=bank.user("rm_hd"),
+        )  # fmt: skip
+
+    return make
+
+
+def _prominence_fact(bank, customer):  # type: ignore[no-untyped-def]
+    return ProminenceFact.objects.create(
+        customer=customer, kind="media", evidence="matrix evidence note", recorded_by=bank.user("rm_hd")
+    )
+
+
+def _business_events() -> int:
+    return BusinessEvent.objects.count()
+
+
+TIER_REQUEST = {"kind": "override", "tier": "diamond", "reason": "matrix tier request"}
 
 
 SUBJECTS = [
@@ -101,6 +127,82 @@ SUBJECTS = [
         delete_url=lambda o: f"/api/contacts/{o.pk}/",
         delete_method="delete",
         written=_field_changes,
+    ),
+    # Manual tier decisions and prominence facts (keyclient.valuation). Approving and rejecting are
+    # only for approvers who did not make the request: tests/test_route_scope.py DECISION_ROUTES.
+    Subject(
+        name="tier-request",
+        model=TierOverride,
+        make=_tier_request("rejected"),
+        routes=frozenset({"valuation:client-request"}),
+        # shown on the client's 360 page; decided from the approvals queue
+        create_url=lambda c: f"/tiers/clients/{c.pk}/requests/new/",
+        create_data=lambda c: TIER_REQUEST,
+        written=_business_events,
+    ),
+    Subject(
+        name="tier-request-end",
+        model=TierOverride,
+        make=_tier_request("pending"),
+        routes=frozenset({"valuation:request-end"}),
+        edit_url=lambda o: f"/tiers/requests/{o.pk}/end/",
+        edit_data={"reason": "matrix ends the request"},
+        written=_business_events,
+    ),
+    Subject(
+        name="tier-request-api",
+        model=TierOverride,
+        make=_tier_request("rejected"),
+        api=True,
+        routes=frozenset({"api-tier-override-list", "api-tier-override-detail"}),
+        list_url="/api/tier-overrides/",
+        marker=lambda o: f'"id":{o.pk},',
+        detail_url=lambda o: f"/api/tier-overrides/{o.pk}/",
+        create_url=lambda c: "/api/tier-overrides/",
+        create_data=lambda c: {"customer": c.pk, **TIER_REQUEST},
+        written=_business_events,
+    ),
+    Subject(
+        name="tier-request-end-api",
+        model=TierOverride,
+        make=_tier_request("pending"),
+        api=True,
+        routes=frozenset({"api-tier-override-end"}),
+        edit_url=lambda o: f"/api/tier-overrides/{o.pk}/end/",
+        edit_method="post",
+        edit_data={"reason": "matrix ends the request"},
+        written=_business_events,
+    ),
+    Subject(
+        name="value-api",
+        model=Customer,
+        make=_client,
+        api=True,
+        routes=frozenset({"api-customer-value"}),
+        detail_url=lambda c: f"/api/customers/{c.pk}/value/",
+    ),
+    Subject(
+        name="prominence",
+        model=ProminenceFact,
+        make=_prominence_fact,
+        routes=frozenset({"valuation:client-prominence", "valuation:prominence-withdraw"}),
+        create_url=lambda c: f"/tiers/clients/{c.pk}/prominence/new/",
+        create_data=lambda c: {"kind": "public_office", "evidence": "matrix evidence note"},
+        edit_url=lambda o: f"/tiers/prominence/{o.pk}/withdraw/",  # withdrawing is the only change
+        written=_business_events,
+    ),
+    Subject(
+        name="prominence-api",
+        model=ProminenceFact,
+        make=_prominence_fact,
+        api=True,
+        routes=frozenset({"api-customer-prominence", "api-customer-prominence-withdraw"}),
+        detail_url=lambda o: f"/api/customers/{o.customer_id}/prominence-facts/",
+        create_url=lambda c: f"/api/customers/{c.pk}/prominence-facts/",
+        create_data=lambda c: {"kind": "public_office", "evidence": "matrix evidence note"},
+        edit_url=lambda o: f"/api/customers/{o.customer_id}/prominence-facts/{o.pk}/withdraw/",
+        edit_method="post",
+        written=_business_events,
     ),
 ]
 

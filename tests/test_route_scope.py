@@ -17,9 +17,18 @@ NON_CLIENT_ROUTES = {"login", "logout", "healthz", "set_language", "api-schema",
 # Routes taking the client's primary key as `pk`.
 CLIENT_PK_KWARGS = {"pk"}
 # Keyword arguments that are not a client, and the value each route is walked with.
-NON_CLIENT_KWARGS = {"stream": "access"}
+# `version`: a tier policy version (its pages show counts, never a client; head office only).
+NON_CLIENT_KWARGS = {"stream": "access", "version": 1}
 # Routes that only answer POST, with the form they are tested with.
 POST_ROUTES = {"customers:unmask": {"field": "mobile", "reason": "route scope test"}}
+# Routes that decide a tier request, by the request's id (path, API?): only an approver with the
+# client in scope, who did not make the request, may. See test_decision_routes_keep_other_units_out.
+DECISION_ROUTES = {
+    "valuation:request-approve": ("/tiers/requests/{id}/approve/", False),
+    "valuation:request-reject": ("/tiers/requests/{id}/reject/", False),
+    "api-tier-override-approve": ("/api/tier-overrides/{id}/approve/", True),
+    "api-tier-override-reject": ("/api/tier-overrides/{id}/reject/", True),
+}
 
 
 def all_routes() -> list[tuple[str, str, set[str]]]:
@@ -80,6 +89,8 @@ def test_route_keeps_other_units_clients_out(bank, login, template, name, kwargs
         return
     if name in MATRIX_ROUTES:
         return  # checked for every persona by tests/test_persona_matrix.py
+    if name in DECISION_ROUTES:
+        return  # checked by test_decision_routes_keep_other_units_out
     assert kwargs <= CLIENT_PK_KWARGS, f"declare how route {name} ({template}) is scoped (tests/subjects.py)"
     if name in POST_ROUTES:
         response = client.post(concrete(template, pk=other.pk), POST_ROUTES[name])
@@ -89,3 +100,41 @@ def test_route_keeps_other_units_clients_out(bank, login, template, name, kwargs
         return
     assert client.get(concrete(template, pk=other.pk)).status_code == 404, name
     assert client.get(concrete(template, pk=own.pk)).status_code == 200, name
+
+
+@pytest.mark.parametrize("name", sorted(DECISION_ROUTES))
+def test_decision_routes_keep_other_units_out(bank, login, name):
+    import json
+
+    from keyclient.valuation.models import TierOverride
+    from keyclient.valuation.services import request_override
+
+    assert name in {n for _t, n, _k in ROUTES}, f"{name} is declared but no longer a route"
+    path, api = DECISION_ROUTES[name]
+    reason = "route scope test request"
+    own = request_override(
+        actor=bank.user("rm_hd"), customer=bank.customers["zhang"], kind="disqualify", reason=reason
+    )
+    other = request_override(
+        actor=bank.user("rm_pd"), customer=bank.customers["zhao"], kind="disqualify", reason=reason
+    )
+    data = {"note": "route scope test"}
+
+    def send(client, override):  # type: ignore[no-untyped-def]
+        url = path.format(id=override.pk)
+        if api:
+            return client.post(url, json.dumps(data), content_type="application/json")
+        return client.post(url, data)
+
+    # The RM: the Shanghai client's request does not exist for him; his own client's he may not decide.
+    rm = login(bank.user("rm_hd"))
+    assert send(rm, other).status_code == 404
+    assert send(rm, own).status_code == 403
+    # His team lead, an approver: still 404 for Shanghai; his team's request is decided.
+    lead = login(bank.user("lead_hd"))
+    response = send(lead, other)
+    assert response.status_code == 404
+    assert other.customer.name not in response.content.decode()
+    assert send(lead, own).status_code in (200, 302)
+    assert TierOverride.objects.get(pk=other.pk).status == "pending"
+    assert TierOverride.objects.get(pk=own.pk).status != "pending"

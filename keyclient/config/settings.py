@@ -152,6 +152,12 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CustomerKindEnum": "keyclient.customers.choices.CustomerKind",
         "ContactKindEnum": "keyclient.customers.choices.ContactKind",
+        "StatusEnum": "keyclient.customers.choices.CustomerStatus",
+        "TierEnum": "keyclient.customers.choices.Tier",
+        "TierStateEnum": "keyclient.valuation.choices.TierState",
+        "TierOverrideKindEnum": "keyclient.valuation.choices.OverrideKind",
+        "TierOverrideStatusEnum": "keyclient.valuation.choices.OverrideStatus",
+        "ProminenceKindEnum": "keyclient.valuation.choices.ProminenceKind",
     },
 }
 
@@ -179,6 +185,7 @@ KEYCLIENT_SIGNIFICANT_AMOUNT = 50_000  # CNY: a transaction at or above this sho
 KEYCLIENT_360_PANELS = [
     "keyclient.products.panels.aum_panel",
     "keyclient.products.panels.trend_panel",
+    "keyclient.valuation.panels.value_panel",
     "keyclient.products.panels.holdings_panel",
     "keyclient.products.panels.transactions_panel",
     "keyclient.relationships.panels.links_panel",

@@ -9,6 +9,7 @@ urlpatterns = [
     path("clients/", include("keyclient.customers.urls")),
     path("audit/", include("keyclient.audit.urls")),
     path("intake/", include("keyclient.intake.urls")),
+    path("tiers/", include("keyclient.valuation.urls")),
     path("api/", include("keyclient.config.api_urls")),
     # Anyone may choose the language, the login page included.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -54,3 +54,55 @@ def line_chart(
         polyline=" ".join(f"{p.x},{p.y}" for p in points),
         y_ticks=ticks,
     )
+
+
+@dataclass(frozen=True)
+class LorenzChart:
+    width: int
+    height: int
+    pad: int
+    right: int  # where the plot area ends on the x axis
+    polyline: str  # the curve, in drawing coordinates
+    equality: tuple[float, float, float, float]  # the diagonal of perfect equality: x1, y1, x2, y2
+    x_ticks: list[tuple[float, str]]
+    y_ticks: list[tuple[float, str]]
+    marks: list[tuple[float, float, str]]  # highlighted points: x, y, label
+    points: int
+
+
+def lorenz_chart(
+    points: Sequence[tuple[float, float]],
+    *,
+    marks: Sequence[tuple[float, float, str]] = (),
+    width: int = 320,
+    height: int = 260,
+    pad: int = 36,
+) -> LorenzChart | None:
+    """Lay out a Lorenz curve: `points` are (share of the population, share of the total), both 0–1,
+    poorest first. The y axis stretches below 0 when the curve does (negative values, e.g. loss-making
+    clients' contribution). None when there is nothing to draw."""
+    if len(points) < 2:
+        return None
+    low = min(0.0, *(y for _x, y in points))
+    high = max(1.0, *(y for _x, y in points))
+    inner_w, inner_h = width - 2 * pad, height - 2 * pad
+
+    def x_at(x: float) -> float:
+        return round(float(pad + x * inner_w), 1)
+
+    def y_at(y: float) -> float:
+        return round(float(height - pad - (y - low) / (high - low) * inner_h), 1)
+
+    quarters = (0.0, 0.25, 0.5, 0.75, 1.0)
+    return LorenzChart(
+        width=width,
+        height=height,
+        pad=pad,
+        right=width - pad,
+        polyline=" ".join(f"{x_at(x)},{y_at(y)}" for x, y in points),
+        equality=(x_at(0), y_at(0), x_at(1), y_at(1)),
+        x_ticks=[(x_at(q), f"{q:.0%}") for q in quarters],
+        y_ticks=[(y_at(q), f"{q:.0%}") for q in ((low,) if low < 0 else ()) + quarters],
+        marks=[(x_at(x), y_at(y), label) for x, y, label in marks],
+        points=len(points),
+    )

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PolicyStatus(models.TextChoices):
@@ -25,7 +26,7 @@ class OverrideKind(models.TextChoices):
 class OverrideStatus(models.TextChoices):
     PENDING = "pending", _("Awaiting approval")
     APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("tier request", "Rejected")  # not the intake's rejected rows
     ENDED = "ended", _("Ended")
 
 

@@ -75,7 +75,39 @@ def _case(column: str, mapping: dict[str, Any], default: str) -> str:
     return f"CASE {column} {whens} ELSE {default} END"
 
 
-def _qualified(rules: dict[str, Any], prefix: str = "") -> str:
+def contribution_score_sql(rules: dict[str, Any]) -> str:
+    """The contribution score (0–100) from `kind` and `contribution_12m`."""
+    full_c = rules["score"]["contribution_full"]
+    return (
+        f"round(CASE WHEN kind = 'corporate' THEN {_ln_scale('contribution_12m', full_c['corporate'])} "
+        f"ELSE {_ln_scale('contribution_12m', full_c['individual'])} END, 2)"
+    )
+
+
+def value_score_sql(rules: dict[str, Any]) -> str:
+    """The value score (0–100) from the four indicator scores (`*_score` columns)."""
+    weights = rules["score"]["weights"]
+    w_sum = float(weights["contribution"]) + float(weights["prominence"]) + float(weights["relatedness"])
+    return (
+        f"round(greatest(0, least(100, ({_num(weights['contribution'])} * contribution_score "
+        f"+ {_num(weights['prominence'])} * prominence_score "
+        f"+ {_num(weights['relatedness'])} * relatedness_score "
+        f"- {_num(weights['risk'])} * risk_score) / {_num(w_sum)})), 2)"
+    )
+
+
+def basis_sql(rules: dict[str, Any]) -> str:
+    """The tier basis: asset-weighted monthly average AUM (individuals), 12-month contribution (corporates)."""
+    weights_ind = rules["individual"]["asset_weights"]
+    return (
+        f"round(CASE WHEN kind = 'corporate' THEN contribution_12m ELSE {_num(weights_ind['deposit'])} "
+        f"* deposit_madb + {_num(weights_ind['investment'])} * investment_madb END, 2)"
+    )
+
+
+def qualified_tier_sql(rules: dict[str, Any], prefix: str = "") -> str:
+    """The tier the rules give, from `kind`, `basis`, `value_score`, `contribution_12m`, `deposit_madb`
+    and `loan_madb` (the engine and the what-if of a draft policy share it)."""
     ind = rules["individual"]["tiers"]
     corp = rules["corporate"]["tiers"]
     ind_whens = " ".join(
@@ -99,12 +131,10 @@ def compute(con: duckdb.DuckDBPyConnection, as_of: date, rules: dict[str, Any]) 
     """Fill `valued` for the month ending `as_of` (see the module docstring)."""
     ensure_inputs(con)
     score = rules["score"]
-    weights = score["weights"]
     risk = score["risk"]
     prom = score["prominence"]
     rel = score["relatedness"]
     clv = rules["clv"]
-    weights_ind = rules["individual"]["asset_weights"]
     kyc_cutoff = _months_before(as_of, int(risk["kyc_valid_months"]))
     class_points = _case("classification", risk["loan_class_points"], "0")
     class_rank = _case("classification", {c: n for n, c in enumerate(LOAN_CLASSES)}, "-1")
@@ -176,13 +206,10 @@ def compute(con: duckdb.DuckDBPyConnection, as_of: date, rules: dict[str, Any]) 
         FROM v_base b LEFT JOIN lo USING (customer_no) LEFT JOIN ho USING (customer_no)
         LEFT JOIN fl USING (customer_no) LEFT JOIN pr USING (customer_no) LEFT JOIN re USING (customer_no)"""
     )
-    full_c = score["contribution_full"]
-    w_sum = float(weights["contribution"]) + float(weights["prominence"]) + float(weights["relatedness"])
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE v_scores AS
         SELECT *,
-            round(CASE WHEN kind = 'corporate' THEN {_ln_scale("contribution_12m", full_c["corporate"])}
-                ELSE {_ln_scale("contribution_12m", full_c["individual"])} END, 2) AS contribution_score,
+            {contribution_score_sql(rules)} AS contribution_score,
             round(least(100, loan_points
                 + CASE WHEN concentration > {_num(risk["concentration_above"])} THEN {_num(risk["concentration_points"])} ELSE 0 END
                 + risk_flags * {_num(risk["flag_points"])}
@@ -197,15 +224,11 @@ def compute(con: duckdb.DuckDBPyConnection, as_of: date, rules: dict[str, Any]) 
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE v_value AS
         SELECT *,
-            round(greatest(0, least(100, ({_num(weights["contribution"])} * contribution_score
-                + {_num(weights["prominence"])} * prominence_score + {_num(weights["relatedness"])} * relatedness_score
-                - {_num(weights["risk"])} * risk_score) / {_num(w_sum)})), 2) AS value_score,
+            {value_score_sql(rules)} AS value_score,
             round({_num(clv["base_retention"])} * (1 - {_num(penalty)}
                 * least(1, outflow_other_banks_30d / greatest(aum + outflow_other_banks_30d, 1))), 4) AS retention,
             least({_num(cap)}, greatest({_num(-cap)}, contribution_trend)) AS growth,
-            round(CASE WHEN kind = 'corporate' THEN contribution_12m
-                ELSE {_num(weights_ind["deposit"])} * deposit_madb + {_num(weights_ind["investment"])} * investment_madb
-                END, 2) AS basis
+            {basis_sql(rules)} AS basis
         FROM v_scores"""
     )  # fmt: skip
     horizon, discount = int(clv["horizon_years"]), float(clv["discount_rate"])
@@ -220,7 +243,7 @@ def compute(con: duckdb.DuckDBPyConnection, as_of: date, rules: dict[str, Any]) 
         SELECT v.*,
             round(CASE WHEN abs(q - 1) < 1e-9 THEN contribution_12m * {horizon}
                 ELSE contribution_12m * q * (1 - pow(q, {horizon})) / (1 - q) END, 2) AS clv,
-            {_qualified(rules, 'v.')} AS qualified_tier,
+            {qualified_tier_sql(rules, "v.")} AS qualified_tier,
             p.prev_tier, p.prev_rule_tier, coalesce(p.prev_months_below, 0) AS prev_months_below,
             o.override_kind, o.override_tier
         FROM (SELECT *, (1 + growth) * retention / {_num(1 + discount)} AS q FROM v_value) v

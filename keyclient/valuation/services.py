@@ -338,7 +338,9 @@ def request_override(
         errors["kind"] = [_("Unknown kind %(kind)r.") % {"kind": kind}]
     elif kind == OverrideKind.OVERRIDE:
         ladder = CORPORATE_LADDER if customer.kind == "corporate" else INDIVIDUAL_LADDER
-        if tier not in {str(t) for t in ladder}:
+        if not tier:
+            errors["tier"] = [_("Choose the tier to set.")]
+        elif tier not in {str(t) for t in ladder}:
             errors["tier"] = [_("%(tier)r is not a tier for this kind of client.") % {"tier": tier}]
         elif tier == customer.tier:
             errors["tier"] = [_("The client is already in this tier.")]
@@ -384,7 +386,9 @@ def decide_override(*, actor: Any, override: TierOverride, approve: bool, note: 
         override.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
         customer = override.customer
         record_event(actor=actor, verb=f"tier_override.{'approved' if approve else 'rejected'}", customer=customer,
-                     after={"id": override.pk, "kind": override.kind, "tier": override.tier}, note=note[:500])  # fmt: skip
+                     before={"tier": customer.tier, "status": OverrideStatus.PENDING},
+                     after={"id": override.pk, "kind": override.kind, "tier": override.tier,
+                            "status": override.status}, note=note[:500])  # fmt: skip
         if approve:
             _set_tier(actor, customer, override.tier or base_tier(customer), f"tier_override:{override.pk}")
     return override

@@ -114,6 +114,7 @@ def test_360_page_shows_composition_trend_and_transactions(bank, login):
     assert [p.key for p in response.context["panels"]] == [
         "aum",
         "trend",
+        "value",
         "holdings",
         "transactions",
         "links",
@@ -133,8 +134,10 @@ def test_360_query_count_is_pinned(bank, login, django_assert_num_queries):
     client = login(bank.user("rm_hd"))
     client.get(f"/clients/{zhang.pk}/")
     # 14 to read the page (2 of them the RM's served clients: the scope, then the links' visibility),
-    # 5 to append the access event (savepoint, lock head, insert, move head, release)
-    with django_assert_num_queries(19):
+    # 4 for the value-and-tier panel before any month-end run (tier requests, value scores, tier
+    # history, prominence facts), 5 to append the access event (savepoint, lock head, insert, move
+    # head, release)
+    with django_assert_num_queries(23):
         client.get(f"/clients/{zhang.pk}/")
 
 

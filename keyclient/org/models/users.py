@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from keyclient.org.models.units import OrgUnit, Team
-from keyclient.security.roles import Role, may_review_audit
+from keyclient.security.roles import Action, Role, may, may_approve, may_edit_tier_policy, may_review_audit
 
 
 class User(AbstractUser):
@@ -38,3 +38,15 @@ class User(AbstractUser):
     @property
     def may_review_audit(self) -> bool:
         return may_review_audit(self)
+
+    @property
+    def may_view_clients(self) -> bool:
+        return may(self, Action.VIEW)
+
+    @property
+    def may_edit_tier_policy(self) -> bool:
+        return may_edit_tier_policy(self)
+
+    @property
+    def may_approve(self) -> bool:
+        return may_approve(self)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from keyclient.audit.models import BusinessEvent
 from keyclient.customers.models import Customer
@@ -199,7 +200,7 @@ def test_rerunning_a_month_replaces_it_without_new_events(bank, lake) -> None:  
 
 
 def test_a_day_that_is_not_a_month_end_is_refused(bank, lake) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(ValidationError, match="2026-01-30 is not a month end"):
+    with translation.override("en"), pytest.raises(ValidationError, match="2026-01-30 is not a month end"):
         run_month(dt.date(2026, 1, 30), {"6200000002": {"deposit_madb": 1}})
     assert not TierAssignment.objects.exists() and not ValueScore.objects.exists()
 

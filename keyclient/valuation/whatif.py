@@ -1,0 +1,241 @@
+"""What-if of a tier policy version: its rules applied to the latest month end's figures, next to the
+published rules applied to the same figures, without saving anything.
+
+The figures are the valuation's running state in the lake (`valuation/month=<date>/state.parquet`,
+written by the month-end run: kind, monthly averages, 12-month contribution, the four indicator
+scores). DuckDB recomputes the contribution score, value score, tier basis and qualifying tier with
+the engine's own expressions (`engine.contribution_score_sql` …), so that a draft equal to the
+published rules moves nobody. Risk, prominence and relatedness scores are used as the run computed
+them: their inputs are not in the state, so draft changes to their parameters show at the next run.
+
+The clients are those in the user's scope (`Customer.objects.visible_to`); their home unit and primary
+RM come from the CRM in one set-based fetch, the org tree in another.
+"""
+
+# ruff: noqa: S608 - SQL text built from validated numeric rules, declared tier names and the ORM's compiled query.
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from keyclient.core.arrow import fetch_arrow
+from keyclient.org.models import OrgUnit, User
+from keyclient.valuation import engine
+from keyclient.valuation.analytics import Matrix, build_matrices, counts_by, scoped_clients, tier_label
+from keyclient.valuation.policy import CORPORATE_LADDER, INDIVIDUAL_LADDER, RANK
+from keyclient.valuation.services import state_root
+
+RMS_SHOWN = 50
+KEY_TIERS = [str(t) for t in (*reversed(INDIVIDUAL_LADDER[1:]), *reversed(CORPORATE_LADDER[1:]))]
+
+
+def latest_state() -> tuple[date, Path] | None:
+    """The latest month end whose valuation state is in the lake, and its file."""
+    root = state_root()
+    found = []
+    for folder in root.glob("month=*") if root.exists() else []:
+        target = folder / "state.parquet"
+        if target.exists():
+            try:
+                found.append((date.fromisoformat(folder.name[6:]), target))
+            except ValueError:
+                continue
+    return max(found) if found else None
+
+
+@dataclass
+class BranchMoves:
+    code: str
+    name: str
+    clients: int
+    upgrades: int
+    downgrades: int
+
+    @property
+    def moved(self) -> int:
+        return self.upgrades + self.downgrades
+
+
+@dataclass
+class RmLoad:
+    """Key clients (above the base tier) of one primary RM, per tier, now and under the draft."""
+
+    rm_id: int | None
+    name: str
+    now: list[int]  # per KEY_TIERS column shown
+    draft: list[int]
+    now_total: int
+    draft_total: int
+
+    @property
+    def change(self) -> int:
+        return self.draft_total - self.now_total
+
+    @property
+    def cells(self) -> list[tuple[int, int]]:
+        return list(zip(self.now, self.draft, strict=True))
+
+
+@dataclass
+class WhatIf:
+    as_of: date
+    clients: int
+    matrices: list[Matrix]
+    moved: int
+    upgrades: int
+    downgrades: int
+    branches: list[BranchMoves]
+    tiers: list[tuple[str, str]]  # the key tiers shown in the RM table
+    rms: list[RmLoad]
+    rm_totals: RmLoad | None
+    rms_with_key_clients: int = 0
+    rms_changed: int = 0
+    rms_hidden: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def _qualifying(rules: dict[str, Any]) -> str:
+    """The tier each row of `scoped_state` qualifies for under `rules` (the engine's expressions)."""
+    return f"""SELECT customer_no, {engine.qualified_tier_sql(rules)} AS tier FROM (
+        SELECT *, {engine.value_score_sql(rules)} AS value_score, {engine.basis_sql(rules)} AS basis FROM (
+            SELECT *, {engine.contribution_score_sql(rules)} AS contribution_score FROM scoped_state))"""
+
+
+def _rank(column: str) -> str:
+    return f"CASE {column} " + " ".join(f"WHEN '{t}' THEN {n}" for t, n in RANK.items()) + " END"
+
+
+def _register_crm(con: duckdb.DuckDBPyConnection, user: Any) -> None:
+    clients = scoped_clients(user).order_by().values_list("customer_no", "home_org_unit_id", "primary_rm_id")
+    schema = pa.schema([("customer_no", pa.string()), ("unit_id", pa.int64()), ("rm_id", pa.int64())])
+    if clients.query.is_empty():
+        table = schema.empty_table()
+    else:
+        sql, params = clients.query.sql_with_params()
+        table = fetch_arrow(sql, params, schema)
+    con.register("scope_arrow", table)
+    units = OrgUnit.objects.order_by().values_list("id", "path", "level", "code", "name")
+    sql, params = units.query.sql_with_params()
+    con.register(
+        "units_arrow",
+        fetch_arrow(
+            sql,
+            params,
+            pa.schema([("id", pa.int64()), ("path", pa.string()), ("level", pa.string()),
+                       ("code", pa.string()), ("name", pa.string())]),
+        ),
+    )  # fmt: skip
+
+
+def what_if(user: Any, *, rules: dict[str, Any], baseline: dict[str, Any]) -> WhatIf | None:
+    """`rules` (a draft) against `baseline` (the published rules) on the latest month end's figures of
+    the clients in `user`'s scope; None before the first month-end run. Reads only."""
+    latest = latest_state()
+    if latest is None:
+        return None
+    as_of, path = latest
+    con = duckdb.connect()
+    try:
+        _register_crm(con, user)
+        con.execute(
+            f"""CREATE TEMP TABLE scoped_state AS
+            SELECT s.customer_no, s.kind, s.contribution_12m, s.deposit_madb, s.investment_madb, s.loan_madb,
+                s.risk_score, s.prominence_score, s.relatedness_score, c.unit_id, c.rm_id
+            FROM read_parquet({engine.lit(path)}) s JOIN scope_arrow c USING (customer_no)"""
+        )
+        con.execute(
+            f"""CREATE TEMP TABLE moves AS
+            SELECT s.customer_no, s.unit_id, s.rm_id, f.tier AS from_tier, t.tier AS to_tier
+            FROM scoped_state s JOIN ({_qualifying(baseline)}) f USING (customer_no)
+            JOIN ({_qualifying(rules)}) t USING (customer_no)"""
+        )
+        counts = counts_by(
+            con.execute("SELECT from_tier, to_tier, count(*) FROM moves GROUP BY ALL").fetchall()
+        )
+        matrices = build_matrices(counts)
+        result = WhatIf(
+            as_of=as_of,
+            clients=sum(counts.values()),
+            matrices=matrices,
+            moved=sum(m.moves["up"] + m.moves["down"] for m in matrices),
+            upgrades=sum(m.moves["up"] for m in matrices),
+            downgrades=sum(m.moves["down"] for m in matrices),
+            branches=_branches(con),
+            tiers=[],
+            rms=[],
+            rm_totals=None,
+        )
+        _rm_capacity(con, result)
+        return result
+    finally:
+        con.close()
+
+
+def _branches(con: duckdb.DuckDBPyConnection) -> list[BranchMoves]:
+    """Moves by the branch above each client's home unit (clients homed above any branch: head office)."""
+    up, down = f"{_rank('to_tier')} > {_rank('from_tier')}", f"{_rank('to_tier')} < {_rank('from_tier')}"
+    rows = con.execute(
+        f"""SELECT coalesce(b.code, ''), coalesce(b.name, ''), count(*), count(*) FILTER (WHERE {up}),
+            count(*) FILTER (WHERE {down})
+        FROM moves m LEFT JOIN units_arrow u ON u.id = m.unit_id
+        LEFT JOIN (SELECT path, code, name FROM units_arrow WHERE level = 'branch') b
+            ON starts_with(u.path, b.path)
+        GROUP BY ALL ORDER BY count(*) FILTER (WHERE {up} OR {down}) DESC, 1"""
+    ).fetchall()
+    return [BranchMoves(code=r[0], name=r[1], clients=r[2], upgrades=r[3], downgrades=r[4]) for r in rows]
+
+
+def _rm_capacity(con: duckdb.DuckDBPyConnection, result: WhatIf) -> None:
+    """Key clients per primary RM and tier, now and under the draft: the RMs whose load changes most
+    first (at most RMS_SHOWN of them), and the totals over every RM."""
+    keys = ", ".join(f"'{t}'" for t in KEY_TIERS)
+    columns = ", ".join(
+        f"count(*) FILTER (WHERE from_tier = '{t}') AS now_{i}, count(*) FILTER (WHERE to_tier = '{t}') AS draft_{i}"
+        for i, t in enumerate(KEY_TIERS)
+    )
+    counted = (
+        f"count(*) FILTER (WHERE from_tier IN ({keys})) AS now_total, "
+        f"count(*) FILTER (WHERE to_tier IN ({keys})) AS draft_total, {columns}"
+    )
+    grand = con.execute(f"SELECT {counted} FROM moves").fetchone()
+    assert grand is not None
+    shown = [i for i, _t in enumerate(KEY_TIERS) if grand[2 + 2 * i] or grand[3 + 2 * i]]
+    result.tiers = [(KEY_TIERS[i], tier_label(KEY_TIERS[i])) for i in shown]
+
+    def load(rm_id: int | None, name: str, row: tuple) -> RmLoad:
+        return RmLoad(
+            rm_id=rm_id,
+            name=name,
+            now=[row[2 + 2 * i] for i in shown],
+            draft=[row[3 + 2 * i] for i in shown],
+            now_total=row[0],
+            draft_total=row[1],
+        )
+
+    result.rm_totals = load(None, "", grand)
+    rows = con.execute(
+        f"""WITH per_rm AS (
+            SELECT rm_id, {counted} FROM moves WHERE rm_id IS NOT NULL GROUP BY rm_id
+        )
+        SELECT *, count(*) OVER () AS rms,
+            sum(CASE WHEN draft_total <> now_total THEN 1 ELSE 0 END) OVER () AS changed
+        FROM per_rm WHERE now_total > 0 OR draft_total > 0
+        ORDER BY abs(draft_total - now_total) DESC, draft_total DESC, rm_id LIMIT {RMS_SHOWN}"""
+    ).fetchall()
+    if not rows:
+        return
+    result.rms_with_key_clients, result.rms_changed = int(rows[0][-2]), int(rows[0][-1])
+    result.rms_hidden = result.rms_with_key_clients - len(rows)
+    names = {
+        pk: f"{name or username} ({username})"
+        for pk, name, username in User.objects.filter(pk__in=[r[0] for r in rows]).values_list(
+            "pk", "display_name", "username"
+        )
+    }
+    result.rms = [load(r[0], names.get(r[0], str(r[0])), r[1:-2]) for r in rows]
