@@ -6,9 +6,15 @@ UV_VENV := .venv-uv
 UV := $(UV_VENV)/bin/uv
 PY := $(VENV)/bin/python
 KC := $(VENV)/bin/keyclient
+VAR := $(or $(KEYCLIENT_VAR_DIR),var)
+LAKE := $(or $(KEYCLIENT_LAKE_DIR),$(VAR)/lake)
 DEMO_CUSTOMERS ?= 20000
 DEMO_SEED ?= 7
-DEMO_DIR ?= var/demo/extracts
+DEMO_AS_OF ?= 2026-10-31
+DEMO_MONTHS ?= 12
+DEMO_DIR ?= $(VAR)/demo/extracts
+# The first day of the generated window: DEMO_MONTHS calendar months ending with DEMO_AS_OF's month.
+DEMO_FROM = $(shell date -d "$$(date -d $(DEMO_AS_OF) +%Y-%m-01) -$$(( $(DEMO_MONTHS) - 1 )) months" +%F)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_SETTINGS := keyclient.config.settings_test_pg
@@ -26,16 +32,24 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 
 setup: $(VENV)/.installed ## create the virtual environment and install the locked dependencies
 
-demo: setup ## build the demo bank (about 20,000 clients), load it, print logins, serve on http://127.0.0.1:8000
+demo: setup ## build the demo bank (about 20,000 clients) through intake and pipeline, print logins, serve
 	$(KC) migrate --no-input -v 0
-	mkdir -p var/static
-	@if [ ! -f $(DEMO_DIR)/customers.parquet ]; then \
-		$(KC) demo generate --customers $(DEMO_CUSTOMERS) --seed $(DEMO_SEED) --out $(DEMO_DIR); fi
-	$(KC) demo load $(DEMO_DIR) --if-empty
+	mkdir -p $(VAR)/static
+	@if $(KC) demo loaded --quiet; then echo "The demo bank is loaded already (\`make demo-reset\` starts over)."; else \
+		set -ex; \
+		[ -f $(DEMO_DIR)/customers.parquet ] || $(KC) demo generate --customers $(DEMO_CUSTOMERS) \
+			--seed $(DEMO_SEED) --as-of $(DEMO_AS_OF) --months $(DEMO_MONTHS) --out $(DEMO_DIR); \
+		$(KC) demo org $(DEMO_DIR); \
+		$(KC) intake load $(DEMO_DIR) --date $(DEMO_AS_OF) --history; \
+		$(KC) pipeline backfill --from $(DEMO_FROM) --to $(DEMO_AS_OF) --month-ends; \
+		[ "$$(date -d '$(DEMO_AS_OF) +1 day' +%d)" = 01 ] || $(KC) pipeline run --date $(DEMO_AS_OF); \
+		$(KC) demo sponsors; \
+	fi
+	$(KC) demo logins
 	$(KC) runserver $(HOST):$(PORT) --noreload
 
-demo-reset: ## forget the demo database and extracts (the next `make demo` builds them again)
-	rm -rf var/keyclient.sqlite3 var/keyclient.sqlite3-wal var/keyclient.sqlite3-shm var/demo
+demo-reset: ## forget the demo database, lake and extracts (the next `make demo` builds them again)
+	rm -rf $(VAR)/keyclient.sqlite3 $(VAR)/keyclient.sqlite3-wal $(VAR)/keyclient.sqlite3-shm $(VAR)/demo $(LAKE)
 
 serve: setup ## serve what is already loaded
 	$(KC) runserver $(HOST):$(PORT) --noreload

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from keyclient.relationships.choices import LinkSource
+
 PRODUCT_CATEGORIES = (
     "deposit", "time_deposit", "wmp", "fund", "insurance", "precious_metal", "loan", "credit_card",
 )  # fmt: skip
@@ -21,6 +23,8 @@ TXN_TYPES = (
 )  # fmt: skip
 LINK_TYPES = ("household", "group_member", "executive", "shareholder", "payroll", "supplier", "referral")
 LOAN_CLASSES = ("正常", "关注", "次级", "可疑", "损失")
+LINK_SOURCES = tuple(LinkSource.values)
+TAG_MAX_LENGTH = 40
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,16 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Rule:
+    """A rule over several columns of a row: `predicate` (DuckDB SQL over the trimmed text columns)
+    is true for a row that breaks it; the reject names `field` and gives `reason`."""
+
+    field: str
+    predicate: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Extract:
     name: str
     columns: tuple[Column, ...]
@@ -46,6 +60,7 @@ class Extract:
     date_column: str = ""
     required_file: bool = True
     description: str = ""
+    rules: tuple[Rule, ...] = ()
     column_names: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -96,7 +111,17 @@ EXTRACTS: tuple[Extract, ...] = (
             C("tags"),
         ),
         key=("customer_no",),
-        description="The client master: one row per client, individual or corporate.",
+        description=(
+            "The client master: one row per client, individual or corporate. `tags` holds the "
+            "client's tags separated by `;`."
+        ),
+        rules=(
+            Rule(
+                "tags",
+                f"list_max(list_transform(string_split(tags, ';'), lambda t: length(trim(t)))) > {TAG_MAX_LENGTH}",
+                f"a tag is longer than {TAG_MAX_LENGTH} characters",
+            ),
+        ),
     ),
     Extract(
         "accounts",
@@ -186,13 +211,21 @@ EXTRACTS: tuple[Extract, ...] = (
             C("from_customer_no", required=True, references="customers"),
             C("to_customer_no", required=True, references="customers"),
             C("link_type", "code", required=True, codes=LINK_TYPES),
-            C("role"),
+            C("role", max_length=30),
             C("start_date", "date"),
             C("source"),
         ),
         key=("from_customer_no", "to_customer_no", "link_type"),
         required_file=False,
-        description="Client links: household, corporate group, executive, shareholder, payroll, supply chain.",
+        description=(
+            "Client links: household, corporate group, executive, shareholder, payroll, supply chain. "
+            f"`source` is one of {'/'.join(LINK_SOURCES)} (anything else is taken as core_banking)."
+        ),
+        rules=(
+            Rule(
+                "to_customer_no", "from_customer_no = to_customer_no", "a client cannot be linked to itself"
+            ),
+        ),
     ),
 )
 BY_NAME = {e.name: e for e in EXTRACTS}
@@ -206,6 +239,8 @@ def markdown() -> str:
         out.append(f"### `{e.name}` ({e.kind}{optional})\n\n{e.description}\n")
         dated = f" · date column: `{e.date_column}`" if e.date_column else ""
         out.append(f"Key: {', '.join(e.key)}{dated}\n")
+        if e.rules:
+            out.append("Also rejected: " + " · ".join(r.reason for r in e.rules) + "\n")
         out.append("| column | type | required | rule |\n|---|---|---|---|")
         for c in e.columns:
             rule = []

@@ -1,6 +1,6 @@
-"""`load_extracts`: validate one business date's extracts, land them in the lake, upsert the client
-master and the product catalog. All or nothing: over the reject threshold nothing is landed or
-upserted; a crash leaves the previous state (see `keyclient.intake.lake`)."""
+"""`load_extracts`: validate one business date's extracts, land them in the lake, write what they
+carry into the CRM database (`keyclient.intake.crm`). All or nothing: over the reject threshold
+nothing is landed or written; a crash leaves the previous state (see `keyclient.intake.lake`)."""
 
 # ruff: noqa: S608 - DuckDB/SQL text built from declared names, lake paths and dates, never user input;
 # values from the extracts are only ever data, not SQL.
@@ -12,7 +12,6 @@ import os
 import shutil
 import tempfile
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +24,8 @@ from tqdm import tqdm
 from keyclient.audit.actors import Job, actor_columns
 from keyclient.audit.services import record_event
 from keyclient.customers.models import Customer
-from keyclient.customers.pinyin import names_initials
-from keyclient.customers.services import search_keys
 from keyclient.intake import lake
+from keyclient.intake.crm import write_crm
 from keyclient.intake.formats import EXTRACTS, Extract
 from keyclient.intake.mapping import load_mapping
 from keyclient.intake.models import IntakeJob
@@ -134,8 +132,9 @@ def _run(
     bar.update()
     crash_at = os.environ.get(CRASH_ENV, "")
     with transaction.atomic():
-        job.counts["products_upserted"] = _upsert_products(con)
-        job.counts["customers_upserted"] = _upsert_customers(con)
+        job.counts.update(
+            write_crm(con, extracts={item.extract.name for item in staged}, lake=root, load_date=load_date)
+        )
         lake._crash_point("before_lake_commit", crash_at)
         job.status, job.finished_at = IntakeJob.Status.SUCCEEDED, timezone.now()
         job.save()
@@ -218,70 +217,3 @@ def _land(
     con.execute(
         f"COPY (SELECT {columns} FROM ok_{ext.name}) TO {lit(folder / 'part-0.parquet')} (FORMAT parquet)"
     )
-
-
-def _upsert_products(con: duckdb.DuckDBPyConnection) -> int:
-    rows = con.execute(
-        "SELECT product_code, name, category, risk_rating, coalesce(currency, 'CNY'), term_days, "
-        "coalesce(rate, 0), coalesce(fee_rate, 0) FROM ok_products ORDER BY product_code"
-    ).fetchall()
-    objs = [
-        Product(
-            code=code, name=name, category=cat, risk_rating=risk, currency=cur, term_days=term,
-            rate=Decimal(str(round(rate, 5))), fee_rate=Decimal(str(round(fee, 5))),
-        )
-        for code, name, cat, risk, cur, term, rate, fee in rows
-    ]  # fmt: skip
-    Product.objects.bulk_create(
-        objs,
-        batch_size=2000,
-        update_conflicts=True,
-        unique_fields=["code"],
-        update_fields=["name", "category", "risk_rating", "currency", "term_days", "rate", "fee_rate"],
-    )
-    return len(objs)
-
-
-CUSTOMER_FIELDS = [
-    "kind", "name", "name_initials", "gender", "birth_date", "industry", "registration_no", "id_type",
-    "id_number", "id_number_bidx", "id_last4_bidx", "mobile", "mobile_bidx", "mobile_last4_bidx",
-    "province", "city", "home_org_unit", "status", "open_date", "risk_tolerance", "risk_assessed_on",
-    "updated_at",
-]  # fmt: skip
-# The extract's RM (`rm_staff_no`) is taken for new clients only: afterwards the CRM owns the
-# assignment (coverage: reassignments, handovers) and a nightly load must not undo it.
-
-
-def _upsert_customers(con: duckdb.DuckDBPyConnection, batch: int = 5000) -> int:
-    units = dict(OrgUnit.objects.values_list("code", "pk"))
-    staff = dict(User.objects.values_list("username", "pk"))
-    result = con.execute(
-        """SELECT customer_no, kind, name, coalesce(gender, ''), birth_date, coalesce(industry, ''),
-            coalesce(registration_no, ''), id_type, id_number, coalesce(mobile, ''), coalesce(province, ''),
-            coalesce(city, ''), home_org_code, rm_staff_no, status, open_date, coalesce(risk_tolerance, ''),
-            risk_assessed_on FROM ok_customers ORDER BY customer_no"""
-    )
-    written = 0
-    while rows := result.fetchmany(batch):
-        initials = names_initials(r[2] for r in rows)
-        objs = []
-        for row, name_key in zip(rows, initials, strict=True):
-            no, kind, name, gender, birth, industry, reg, id_type, id_number, mobile, prov, city = row[:12]
-            org, rm, status, opened, tolerance, assessed = row[12:]
-            keys = search_keys(name="", id_number=id_number, mobile=mobile)
-            objs.append(
-                Customer(
-                    customer_no=no, kind=kind, name=name, name_initials=name_key, gender=gender,
-                    birth_date=birth, industry=industry, registration_no=reg, id_type=id_type,
-                    id_number=id_number, id_number_bidx=keys["id_number_bidx"],
-                    id_last4_bidx=keys["id_last4_bidx"], mobile=mobile, mobile_bidx=keys["mobile_bidx"],
-                    mobile_last4_bidx=keys["mobile_last4_bidx"], province=prov, city=city,
-                    home_org_unit_id=units[org], primary_rm_id=staff.get(rm) if rm else None,
-                    status=status, open_date=opened, risk_tolerance=tolerance, risk_assessed_on=assessed,
-                )
-            )  # fmt: skip
-        Customer.objects.bulk_create(
-            objs, update_conflicts=True, unique_fields=["customer_no"], update_fields=CUSTOMER_FIELDS
-        )
-        written += len(objs)
-    return written

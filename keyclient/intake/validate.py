@@ -1,7 +1,8 @@
 """Read extracts into DuckDB and validate every row, set-based.
 
-Each extract becomes `raw_<name>` (every column as text, plus `_file` and `_line`), its rejects go
-into the `rejects` table (file, line, field, reason) and the rows that pass into `ok_<name>`, typed.
+Each extract becomes `raw_<name>` (every column as text, plus `_file` and `_line`; dates and numbers
+that every file holds as Parquet dates and numbers keep their type), its rejects go into the
+`rejects` table (file, line, field, reason) and the rows that pass into `ok_<name>`, typed.
 Python never loops over rows: each rule is one SQL predicate over the whole extract.
 """
 
@@ -81,13 +82,14 @@ def read_extract(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: Mappin
     """Fill `raw_<name>` from the files, and `rejects` with lines the CSV reader could not split."""
     ext = staged.extract
     table = f"raw_{ext.name}"
-    cols = ", ".join(f"{ident(c)} VARCHAR" for c in ext.column_names)
+    native = _native_columns(con, ext, staged.files, mapping)
+    cols = ", ".join(f"{ident(c.name)} {native.get(c.name, 'VARCHAR')}" for c in ext.columns)
     con.execute(f"CREATE OR REPLACE TABLE {table} (_file VARCHAR, _line BIGINT, {cols})")
     codes = mapping.codes.get(ext.name, {})
     for index, path in enumerate(staged.files):
         source = f"{ext.name}{index}"
         if path.suffix == ".parquet":
-            relation = f"read_parquet({lit(path)}, file_row_number = true, hive_partitioning = false)"
+            relation = _parquet(path)
             line = "file_row_number + 1"
             header = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
         else:
@@ -114,7 +116,7 @@ def read_extract(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: Mappin
                     raise IntakeError(f"{path.name}: required column {theirs!r} is missing from the file")
                 selects.append(f"NULL AS {ident(column.name)}")
                 continue
-            expr = f"CAST({ident(found[theirs])} AS VARCHAR)"
+            expr = f"CAST({ident(found[theirs])} AS {native.get(column.name, 'VARCHAR')})"
             if codes.get(column.name):
                 whens = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in codes[column.name].items())
                 expr = f"CASE trim({expr}) {whens} ELSE {expr} END"
@@ -128,6 +130,43 @@ def read_extract(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: Mappin
             "SELECT count(DISTINCT (file, line)) FROM rejects WHERE extract = ?", [ext.name]
         ).fetchone()[0]
     )
+
+
+NATIVE = {  # a column's type -> the Parquet types that need no parsing, and the type they load as
+    "decimal": ({"DOUBLE", "FLOAT", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT"}, "DOUBLE"),
+    "int": (
+        {"BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT"},
+        "BIGINT",
+    ),
+    "date": ({"DATE"}, "DATE"),
+}
+
+
+def _parquet(path: Path) -> str:
+    return f"read_parquet({lit(path)}, file_row_number = true, hive_partitioning = false)"
+
+
+def _native_columns(
+    con: duckdb.DuckDBPyConnection, ext: Extract, files: list[Path], mapping: Mapping
+) -> dict[str, str]:
+    """The date and number columns every file of `ext` holds in Parquet's own types already: they are
+    read as such (no text round trip, nothing to parse); any CSV file means text for all."""
+    if not files or any(p.suffix != ".parquet" for p in files):
+        return {}
+    schemas = [
+        {r[0].strip(): r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {_parquet(path)}").fetchall()}
+        for path in files
+    ]
+    native = {}
+    for column in ext.columns:
+        if column.type not in NATIVE:
+            continue
+        accepted, loaded = NATIVE[column.type]
+        theirs = mapping.source_column(ext.name, column.name)
+        found = {schema[theirs] for schema in schemas if theirs in schema}
+        if found and all(t in accepted or (loaded == "DOUBLE" and t.startswith("DECIMAL")) for t in found):
+            native[column.name] = loaded
+    return native
 
 
 def _csv_lines(con: duckdb.DuckDBPyConnection, source: str, extract: str, path: Path) -> None:
@@ -164,11 +203,15 @@ def validate(
     """Append `ext`'s rejects to `rejects` and build `ok_<name>` from the rows that pass.
 
     Each column is trimmed and parsed once into `val_<name>` (`c` = the text, `c__v` = the typed
-    value); the rules then compare cheap columns, all in one scan.
+    value; a Parquet column already of its type is both, unparsed); the rules (per column, then the
+    extract's `rules` over several columns) then compare cheap columns, all in one scan.
     """
     fmt = mapping.option(ext.name, "date_format") or "YYYY-MM-DD"
+    native = {row[0] for row in con.execute(f"DESCRIBE raw_{ext.name}").fetchall()[2:] if row[1] != "VARCHAR"}
     parsed = ", ".join(
-        f"nullif(trim({ident(c.name)}), '') AS {ident(c.name)}, {typed(c, mapping, ext.name)} AS {ident(c.name + '__v')}"
+        f"{ident(c.name)}, {ident(c.name)} AS {ident(c.name + '__v')}"
+        if c.name in native
+        else f"nullif(trim({ident(c.name)}), '') AS {ident(c.name)}, {typed(c, mapping, ext.name)} AS {ident(c.name + '__v')}"
         for c in ext.columns
     )
     table = f"val_{ext.name}"
@@ -177,7 +220,8 @@ def validate(
     checks: list[tuple[str, str, str]] = []  # (field, predicate, reason SQL)
     for c in ext.columns:
         raw, value = ident(c.name), ident(c.name + "__v")
-        shown = "''" if c.personal else f"': ' || {raw}"
+        text = f"CAST({raw} AS VARCHAR)" if c.name in native else raw
+        shown = "''" if c.personal else f"': ' || {text}"
         if c.required:
             checks.append((c.name, f"{raw} IS NULL", "'required field is empty'"))
         if c.type in {"date", "decimal", "int"}:
@@ -207,6 +251,8 @@ def validate(
                     f"'unknown {labels[c.references]}' || {shown}",
                 )
             )
+    for rule in ext.rules:
+        checks.append((rule.field, rule.predicate, lit(rule.reason)))
     if ext.date_column:
         value = ident(ext.date_column + "__v")
         op, says = (">", "is after") if history else ("<>", "is not")

@@ -1,7 +1,7 @@
 """Deterministic synthetic "demo bank": core-banking style extracts for Keyclient.
 
 `generate(out_dir, customers=..., seed=...)` writes org_units, staff, products, customers, accounts,
-holdings, links, daily_balances/month=YYYY-MM/, transactions/month=YYYY-MM/ and ground_truth/leavers
+holdings, loans, links, daily_balances/month=YYYY-MM/, transactions/month=YYYY-MM/ and ground_truth/leavers
 (Parquet by default, or CSV) and returns a summary. Pure numpy + pyarrow, vectorised.
 """
 

@@ -203,6 +203,10 @@ def maturity_day(acc: Accounts, day: int, idx: np.ndarray) -> np.ndarray:
     out = np.where(rolling, opened + k * term, -1)
     out = np.where((cat == P.INSURANCE) & (opened + term > day), opened + term, out)
     loan_end = opened + np.round(acc.loan_months[idx] * 30.4375).astype(np.int64)
+    # A bullet loan is rolled over at maturity: its maturity is the next one after `day`.
+    loan_term = np.maximum(loan_end - opened, 1)
+    rolled = opened + (np.floor_divide(day - opened, loan_term) + 1) * loan_term
+    loan_end = np.where(acc.bullet[idx] & (loan_end <= day), rolled, loan_end)
     return np.where(cat == P.LOAN, loan_end, out)
 
 

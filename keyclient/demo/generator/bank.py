@@ -1,8 +1,8 @@
 """`generate`: build the whole synthetic bank and write its extracts.
 
 Static tables first (org, staff, products, clients, links, accounts, ground truth), then month by
-month and chunk by chunk of clients: month-end balances, transactions, daily balances, holdings.
-Every random draw comes from a generator seeded by (seed, stage, month, chunk), so the same
+month and chunk by chunk of clients: month-end balances, transactions, daily balances, holdings and
+loans. Every random draw comes from a generator seeded by (seed, stage, month, chunk), so the same
 arguments give byte-identical files.
 """
 
@@ -26,6 +26,7 @@ from .arrays import day_number
 from .geo import build_tables
 from .ledger import Counterparties, Static, make_frame
 from .links import Links, companies, households, referrals
+from .loans import LOANS_SCHEMA, Arrears
 from .timeline import calendar_months, month_ends, window
 from .transactions import chunk_ledger
 from .writer import Writer
@@ -39,6 +40,7 @@ OUTPUTS = (
     "customers",
     "accounts",
     "holdings",
+    "loans",
     "links",
     "daily_balances",
     "transactions",
@@ -201,6 +203,8 @@ def _months(
     prev = B.month_state(0, int(ends[0]), c, acc, paths, lv)
     prev_bill = np.where(st.card >= 0, np.rint(c.income * 0.06 * 100), 0).astype(np.int64)
     holdings = writer.sink("holdings", extracts.HOLDINGS_SCHEMA)
+    loans = writer.sink("loans", LOANS_SCHEMA)
+    arrears = Arrears(rng(22), acc, int(ends[0]))
     rows = {"transactions": 0, "daily_balances": 0}
     aum_sum = np.zeros(n)
     aum_days = np.zeros(n)
@@ -244,6 +248,8 @@ def _months(
                     product_code,
                 )
             )
+        arrears.advance(month)
+        loans.write(arrears.table(month, cur, acc, customer_no, product_code))
         clock.lap("holdings")
         rows["transactions"] += txns.rows
         rows["daily_balances"] += days.rows
@@ -252,9 +258,11 @@ def _months(
         prev, prev_bill = cur, bills
         say("months", k, len(span))
     holdings.close()
+    loans.close()
     writer.drain()
     clock.lap("write")
     rows["holdings"] = holdings.rows
+    rows["loans"] = loans.rows
     aum = np.where(aum_days > 0, aum_sum / np.maximum(aum_days, 1) / 100.0, 0.0)
     return {"rows": rows, "state": prev, "aum": aum}
 

@@ -29,6 +29,10 @@ SCHEMAS = {
     },
     "accounts": {"account_no": S, "customer_no": S, "product_code": S, "open_date": D, "status": S, "org_code": S},
     "holdings": {"as_of": D, "customer_no": S, "account_no": S, "product_code": S, "balance": F, "maturity_date": D},
+    "loans": {
+        "date": D, "loan_no": S, "customer_no": S, "product_code": S, "balance": F, "overdue_days": INT,
+        "classification": S, "maturity_date": D,
+    },
     "daily_balances": {"date": D, "customer_no": S, "deposit": F, "investment": F, "loan": F},
     "transactions": {
         "txn_id": INT, "date": D, "customer_no": S, "account_no": S, "amount": F, "direction": S, "txn_type": S,

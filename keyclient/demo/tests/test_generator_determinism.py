@@ -40,7 +40,7 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def test_same_seed_gives_identical_files(small: dict[str, Path]) -> None:
     a, b = digests(small["a"]), digests(small["b"])
-    assert len(a) == 8 + 2 * 3  # 7 single files + leavers + 3 partitions of each partitioned extract
+    assert len(a) == 9 + 2 * 3  # 8 single files + leavers + 3 partitions of each partitioned extract
     assert a == b
 
 
@@ -48,7 +48,13 @@ def test_other_seed_gives_other_data(small: dict[str, Path]) -> None:
     a, c = digests(small["a"]), digests(small["c"])
     assert a.keys() == c.keys()
     differ = {name for name in a if a[name] != c[name]}
-    assert {"customers.parquet", "links.parquet", "accounts.parquet", "holdings.parquet"} <= differ
+    assert {
+        "customers.parquet",
+        "links.parquet",
+        "accounts.parquet",
+        "holdings.parquet",
+        "loans.parquet",
+    } <= differ
     assert "transactions/month=2026-03/part-0.parquet" in differ
     assert a["products.parquet"] == c["products.parquet"]
 
@@ -64,7 +70,7 @@ def test_rerun_into_same_directory_replaces_output(tmp_path: Path) -> None:
 
 def test_csv_output(tmp_path: Path) -> None:
     summary = generate(tmp_path, customers=500, seed=5, fmt="csv", months=2)
-    for name in ("org_units", "staff", "customers", "products", "accounts", "holdings", "links"):
+    for name in ("org_units", "staff", "customers", "products", "accounts", "holdings", "loans", "links"):
         path = tmp_path / f"{name}.csv"
         with path.open(encoding="utf-8", newline="") as fh:
             rows = list(csv.reader(fh))

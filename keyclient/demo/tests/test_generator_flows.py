@@ -1,4 +1,4 @@
-"""The demo-bank generator at 20,000 clients: balances, transactions, seasonality, leavers."""
+"""The demo-bank generator at 20,000 clients: balances, transactions, seasonality, leavers, loans."""
 
 from __future__ import annotations
 
@@ -125,6 +125,72 @@ def test_leavers_drain_to_their_new_bank(db: duckdb.DuckDBPyConnection, bank: tu
         one(
             db,
             "SELECT count(*) FROM customers c JOIN accounts a USING (customer_no) WHERE c.status = 'closed' AND a.status <> 'closed'",
+        )[0]
+        == 0
+    )
+
+
+def test_loans_add_up_to_the_daily_loan_balance(db: duckdb.DuckDBPyConnection) -> None:
+    checked, bad, missing = one(
+        db,
+        """WITH l AS (SELECT date, customer_no, sum(balance) AS loan FROM loans GROUP BY ALL)
+        SELECT count(*), count_if(abs(coalesce(l.loan, 0) - d.loan) > 0.005), count_if(d.loan > 0 AND l.loan IS NULL)
+        FROM daily_balances d LEFT JOIN l USING (date, customer_no)
+        WHERE d.date IN (SELECT DISTINCT as_of FROM holdings)""",
+    )
+    assert checked > 0.9 * 12 * N and bad == 0 and missing == 0
+    assert (
+        one(
+            db,
+            "SELECT count(*) FROM loans l LEFT JOIN daily_balances d USING (date, customer_no) WHERE d.loan IS NULL",
+        )[0]
+        == 0
+    )
+    ends = [r[0] for r in db.execute("SELECT DISTINCT as_of FROM holdings ORDER BY 1").fetchall()]
+    assert [r[0] for r in db.execute("SELECT DISTINCT date FROM loans ORDER BY 1").fetchall()] == ends
+    assert (
+        one(
+            db,
+            """SELECT count(*) FROM loans l LEFT JOIN products p USING (product_code)
+        WHERE p.category IS DISTINCT FROM 'loan' OR l.balance <= 0 OR l.balance <> round(l.balance, 2)
+            OR l.maturity_date <= l.date""",
+        )[0]
+        == 0
+    )
+    assert one(db, "SELECT count(*) = count(DISTINCT (date, loan_no)) FROM loans")[0]
+    # A loan keeps its number from month to month, and belongs to one client and product.
+    assert (
+        one(
+            db,
+            "SELECT count(*) FROM (SELECT loan_no FROM loans GROUP BY 1 HAVING count(DISTINCT (customer_no, product_code)) > 1)",
+        )[0]
+        == 0
+    )
+
+
+def test_loan_classes_follow_the_days_overdue(db: duckdb.DuckDBPyConnection) -> None:
+    ranges = {
+        cls: (lo, hi)
+        for cls, lo, hi in db.execute(
+            "SELECT classification, min(overdue_days), max(overdue_days) FROM loans GROUP BY 1"
+        ).fetchall()
+    }
+    bounds = {"正常": (0, 0), "关注": (1, 90), "次级": (91, 180), "可疑": (181, 360), "损失": (361, 10_000)}
+    assert set(ranges) == set(bounds)
+    for cls, (lo, hi) in ranges.items():
+        assert bounds[cls][0] <= lo and hi <= bounds[cls][1], cls
+    for day, normal, special, bad in db.execute(
+        """SELECT date, avg((classification = '正常')::INT), avg((classification = '关注')::INT),
+            avg((classification IN ('次级', '可疑', '损失'))::INT) FROM loans GROUP BY 1 ORDER BY 1"""
+    ).fetchall():
+        assert normal >= 0.94 and 0.015 <= special <= 0.05 and 0.003 <= bad <= 0.02, day
+    # Arrears grow month by month until cured: never by more than the month's days.
+    assert (
+        one(
+            db,
+            """SELECT count(*) FROM (SELECT overdue_days - lag(overdue_days) OVER (PARTITION BY loan_no ORDER BY date) AS step,
+            date - lag(date) OVER (PARTITION BY loan_no ORDER BY date) AS gap, overdue_days FROM loans)
+        WHERE overdue_days > 0 AND step > gap""",
         )[0]
         == 0
     )

@@ -192,3 +192,36 @@ def test_job_list_page(bank, login, lake: Path, tmp_path: Path) -> None:
     assert response.status_code == 200
     body = response.content.decode()
     assert "2026-10-31" in body and "job:intake" in body and "7100000001" not in body
+
+
+def test_parquet_dates_and_numbers_load_without_parsing_and_keep_their_rules(
+    bank, lake: Path, tmp_path: Path
+) -> None:
+    source = write_day(tmp_path / "in")
+    (source / "daily_balances.csv").unlink()
+    duckdb.sql(
+        """SELECT * FROM (VALUES (DATE '2026-10-31', '6200000001', 100000.0, 50000.0, 0.0),
+            (DATE '2026-10-31', '7100000001', 200000.5, 0.0, 10000.0),
+            (DATE '2026-10-30', '6200000002', -5.0, 0.0, 0.0))
+        t(date, customer_no, deposit, investment, loan)"""
+    ).write_parquet(str(source / "daily_balances.parquet"))
+    job = load_extracts(source=source, load_date=LOAD_DATE, max_reject_rate=0.5)
+    assert read_rejects(job.reject_file) == [
+        ("daily_balances.parquet", 3, "date", "date 2026-10-30 is not the load date 2026-10-31"),
+        ("daily_balances.parquet", 3, "deposit", "below the minimum 0: -5.0"),
+    ]
+    assert lake_rows(lake, "daily_balances") == [
+        ("6200000001", 100000.0, 50000.0, 0.0),
+        ("7100000001", 200000.5, 0.0, 10000.0),
+    ]
+
+
+def test_parquet_numbers_stored_as_text_are_parsed_and_checked(bank, lake: Path, tmp_path: Path) -> None:
+    source = write_day(tmp_path / "in")
+    (source / "daily_balances.csv").unlink()
+    duckdb.sql(
+        """SELECT * FROM (VALUES ('2026-10-31', '6200000001', '100000', '0', '0'),
+            ('2026-10-31', '7100000001', 'abc', '0', '0')) t(date, customer_no, deposit, investment, loan)"""
+    ).write_parquet(str(source / "daily_balances.parquet"))
+    job = load_extracts(source=source, load_date=LOAD_DATE, max_reject_rate=0.5)
+    assert read_rejects(job.reject_file) == [("daily_balances.parquet", 2, "deposit", "not a number: abc")]

@@ -1,8 +1,14 @@
-"""`keyclient demo generate|load|logins`: build and load the synthetic demo bank."""
+"""`keyclient demo generate|org|sponsors|loaded|logins|code`: the synthetic demo bank.
+
+The demo loads a bank the way a bank is loaded (see `make demo`): `demo generate` writes core-banking
+extracts, `demo org` loads the HR reference data (org units, staff, demo logins), `intake load
+--history` and `pipeline backfill` load the extracts, `demo sponsors` adds demo service teams.
+"""
 
 from __future__ import annotations
 
 import os
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,7 +21,7 @@ DEFAULT_DEMO_PASSWORD = "Keyclient-Demo-2026"  # noqa: S105
 
 
 class Command(BaseCommand):
-    help = "Generate the synthetic demo bank's extracts, load them, or print the demo logins."
+    help = "Generate the synthetic demo bank's extracts, load its org and staff, or print the demo logins."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="verb", required=True)
@@ -26,11 +32,13 @@ class Command(BaseCommand):
         gen.add_argument("--format", choices=["parquet", "csv"], default="parquet")
         gen.add_argument("--months", type=int, default=12)
         gen.add_argument("--as-of", type=date.fromisoformat, default=date(2026, 10, 31))
-        load = sub.add_parser("load", help="load generated extracts into the CRM database")
-        load.add_argument("source", type=Path)
-        load.add_argument("--replace", action="store_true", help="clear a previous demo load first")
-        load.add_argument("--if-empty", action="store_true", help="do nothing if clients are loaded already")
-        load.add_argument("--no-history", action="store_true", help="clients only: no holdings or balances")
+        org = sub.add_parser("org", help="load the generated org units and staff; enrol the demo logins")
+        org.add_argument("source", type=Path)
+        sub.add_parser("sponsors", help="give private-banking clients their RM's team lead as senior sponsor")
+        loaded = sub.add_parser(
+            "loaded", help="exit 0 when the CRM database holds clients, 1 when it holds none"
+        )
+        loaded.add_argument("-q", "--quiet", action="store_true")
         sub.add_parser("logins", help="print the demo logins, one per role")
         code = sub.add_parser("code", help="print the current two-factor code of a demo login")
         code.add_argument("username")
@@ -60,36 +68,45 @@ class Command(BaseCommand):
         for name, count in rows.items():
             self.stdout.write(f"  {name:<24}{count:>14,}")
 
-    def do_load(self, **options: Any) -> None:
-        from keyclient.customers.models import Customer
-        from keyclient.demo.loader import demo_logins, load_demo_bank
+    def do_org(self, **options: Any) -> None:
+        from keyclient.demo.org import load_org
+        from keyclient.org.models import OrgUnit
 
-        if options["if_empty"] and Customer.objects.exists():
-            self.stdout.write("The demo bank is loaded already (`make demo-reset` starts over).")
-            self.print_logins(demo_logins())
+        if OrgUnit.objects.exists():
+            self.stdout.write("The org tree is loaded already (`make demo-reset` starts over).")
             return
         try:
-            report = load_demo_bank(
-                options["source"],
-                password=demo_password(),
-                replace=options["replace"],
-                history=not options["no_history"],
-                progress=lambda msg: self.stdout.write(f"  {msg}"),
-            )
+            report = load_org(options["source"], password=demo_password())
         except (FileNotFoundError, RuntimeError) as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(self.style.SUCCESS(f"Loaded the demo bank in {report.seconds:.1f} s"))
-        for name, count in report.counts.items():
-            self.stdout.write(f"  {name:<24}{count:>14,}")
-        self.print_logins(report.logins)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Org: {report.units} units, {report.teams} teams, {report.staff} staff, "
+                f"{len(report.logins)} demo logins enrolled"
+            )
+        )
+
+    def do_sponsors(self, **options: Any) -> None:
+        from keyclient.demo.org import assign_sponsors
+
+        self.stdout.write(f"Senior sponsors assigned: {assign_sponsors()}")
+
+    def do_loaded(self, **options: Any) -> None:
+        from keyclient.customers.models import Customer
+
+        count = Customer.objects.count()
+        if not options["quiet"]:
+            self.stdout.write(f"{count:,} clients in the CRM database")
+        if not count:
+            sys.exit(1)
 
     def do_logins(self, **options: Any) -> None:
-        from keyclient.demo.loader import demo_logins
+        from keyclient.demo.org import demo_logins
 
         self.print_logins(demo_logins())
 
     def do_code(self, **options: Any) -> None:
-        from keyclient.demo.loader import demo_code
+        from keyclient.demo.org import demo_code
 
         try:
             self.stdout.write(demo_code(options["username"]))

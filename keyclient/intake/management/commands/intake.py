@@ -14,7 +14,7 @@ from keyclient.intake.validate import IntakeError
 
 
 class Command(BaseCommand):
-    help = "Validate core-banking extracts, land them in the lake and upsert the client master."
+    help = "Validate core-banking extracts, land them in the lake and write what they carry into the CRM."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="verb", required=True)
@@ -52,5 +52,7 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"  {name:<16}{c['read']:>12,} read {c['accepted']:>12,} ok {c['rejected']:>8,} rejected"
                 )
+        written = {name: c for name, c in job.counts.items() if isinstance(c, int)}
+        self.stdout.write("  CRM: " + " · ".join(f"{name} {c:,}" for name, c in written.items()))
         if job.rows_rejected:
             self.stdout.write(f"  rejects: {job.reject_file}")

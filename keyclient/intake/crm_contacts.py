@@ -1,0 +1,193 @@
+"""Contact points and tags from the customers extract into the CRM database (see `keyclient.intake.crm`).
+
+RMs add contact points and tags in the CRM too, and nothing marks which rows came from core
+banking. So core banking's values are followed by comparing each client's row with the previous
+customers snapshot in the lake (the latest date before the load date):
+
+- a value in today's extract that the client lacks in the CRM is added (contact points encrypted;
+  a new mobile, email or address becomes the primary one of its kind);
+- a value the previous snapshot carried and today's does not is removed from the CRM;
+- everything else, what RMs entered included, is left alone.
+
+Without a previous snapshot (the first load) nothing is removed. Contact points are compared in
+clear, so only clients whose personal columns changed since the previous snapshot (all of them on a
+first load) have their contact points read and decrypted; the rest are not touched.
+"""
+
+# ruff: noqa: S608 - DuckDB/SQL text built from declared names and lake paths, never user input.
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from keyclient.core.bulk import bulk_insert
+from keyclient.customers.models import ContactPoint, CustomerTag, Tag
+from keyclient.intake.staging import apply, pull, rows, to_duckdb
+from keyclient.intake.validate import lit
+from keyclient.security.crypto import encrypt
+
+PERSONAL = ("mobile", "phone2", "email", "address")
+# (extract column, contact kind, primary, order)
+CONTACTS = (("mobile", "mobile", True, 1), ("phone2", "phone", False, 2), ("email", "email", True, 3),
+            ("address", "address", True, 4))  # fmt: skip
+CHUNK = 2000
+
+
+def previous_customers(con: duckdb.DuckDBPyConnection, lake: Path, load_date: date) -> bool:
+    """`prev_customers`: the clients of today's extract as the latest earlier snapshot had them
+    (tags and personal columns); False when the lake holds no earlier snapshot."""
+    folders = sorted(
+        p
+        for p in (lake / "customers").glob("date=*")
+        if p.name < f"date={load_date}" and any(p.glob("*.parquet"))
+    )
+    if not folders:
+        return False
+    con.execute(
+        f"""CREATE OR REPLACE TABLE prev_customers AS SELECT p.customer_no, p.tags, {", ".join(f"p.{c}" for c in PERSONAL)}
+        FROM read_parquet({lit(folders[-1] / "*.parquet")}, hive_partitioning = false) p
+        SEMI JOIN ok_customers USING (customer_no)"""
+    )
+    return True
+
+
+def _tag_pairs(source: str) -> str:
+    return f"""SELECT DISTINCT customer_no, trim(t) AS tag FROM
+        (SELECT customer_no, unnest(string_split(tags, ';')) AS t FROM {source} WHERE tags IS NOT NULL)
+        WHERE trim(t) <> ''"""
+
+
+def write_tags(con: duckdb.DuckDBPyConnection, *, previous: bool) -> dict[str, int]:
+    """Add the extract's tags the clients lack; remove those core banking dropped since the previous snapshot."""
+    con.execute(f"CREATE OR REPLACE TABLE want_tags AS {_tag_pairs('ok_customers')}")
+    names = [r[0] for r in con.execute("SELECT DISTINCT tag FROM want_tags ORDER BY tag").fetchall()]
+    Tag.objects.bulk_create([Tag(name=n) for n in names], ignore_conflicts=True, batch_size=1000)
+    pull(con, "crm_tags", [("id", "BIGINT"), ("name", "TEXT")], Tag._meta.db_table)
+    table = CustomerTag._meta.db_table
+    pull(
+        con,
+        "have_tags",
+        [("id", "BIGINT"), ("customer_id", "BIGINT"), ("tag_id", "BIGINT")],
+        table,
+    )
+    added = bulk_insert(
+        table,
+        ["customer_id", "tag_id"],
+        rows(
+            con,
+            """SELECT c.id, t.id FROM want_tags w JOIN crm_ids c USING (customer_no) JOIN crm_tags t ON t.name = w.tag
+            ANTI JOIN have_tags h ON h.customer_id = c.id AND h.tag_id = t.id ORDER BY 1, 2""",
+        ),
+    )
+    removed = 0
+    if previous:
+        removed = apply(
+            con,
+            table=table,
+            name="intake_tags",
+            columns=[("id", "BIGINT")],
+            sql=f"""SELECT h.id FROM ({_tag_pairs("prev_customers")}) p ANTI JOIN want_tags w USING (customer_no, tag)
+                JOIN crm_ids c USING (customer_no) JOIN crm_tags t ON t.name = p.tag
+                JOIN have_tags h ON h.customer_id = c.id AND h.tag_id = t.id ORDER BY 1""",
+        )
+    return {"tags_added": added, "tags_removed": removed}
+
+
+def _contacts(source: str) -> str:
+    return " UNION ALL ".join(
+        f"SELECT customer_no, '{kind}' AS kind, {column} AS value, {primary} AS is_primary, {order} AS o "
+        f"FROM {source} WHERE {column} IS NOT NULL"
+        for column, kind, primary, order in CONTACTS
+    )
+
+
+def write_contacts(con: duckdb.DuckDBPyConnection, *, previous: bool) -> dict[str, int]:
+    """Add the extract's mobile, phone2, email and address where the client lacks them; remove the
+    values core banking dropped since the previous snapshot; a new primary value demotes the old one."""
+    changed = (
+        f"""SELECT o.customer_no FROM ok_customers o LEFT JOIN prev_customers p USING (customer_no)
+        WHERE p.customer_no IS NULL OR ({", ".join(f"o.{c}" for c in PERSONAL)})
+            IS DISTINCT FROM ({", ".join(f"p.{c}" for c in PERSONAL)})"""
+        if previous
+        else "SELECT customer_no FROM ok_customers"
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TABLE changed_clients AS SELECT c.customer_no, c.id,
+            c.customer_no IN (SELECT code FROM crm_customers) AS existed
+        FROM ({changed}) x JOIN crm_ids c USING (customer_no)"""
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TABLE want_contacts AS SELECT c.id AS customer_id, w.kind, w.value, w.is_primary, w.o
+        FROM ({_contacts("ok_customers")}) w JOIN changed_clients c USING (customer_no)"""
+    )
+    _have_contacts(con)
+    table = ContactPoint._meta.db_table
+    removed = 0
+    if previous:
+        con.execute(
+            f"""CREATE OR REPLACE TABLE dropped_contacts AS SELECT DISTINCT h.id
+            FROM ({_contacts("prev_customers")}) p JOIN changed_clients c USING (customer_no)
+            JOIN have_contacts h ON h.customer_id = c.id AND h.kind = p.kind AND h.value = p.value
+            ANTI JOIN want_contacts w ON w.customer_id = c.id AND w.kind = p.kind AND w.value = p.value"""
+        )
+        removed = apply(
+            con,
+            table=table,
+            name="intake_contacts",
+            columns=[("id", "BIGINT")],
+            sql="SELECT id FROM dropped_contacts ORDER BY id",
+        )
+        con.execute("DELETE FROM have_contacts WHERE id IN (SELECT id FROM dropped_contacts)")
+    con.execute(
+        """CREATE OR REPLACE TABLE new_contacts AS SELECT w.* FROM want_contacts w
+        ANTI JOIN have_contacts h USING (customer_id, kind, value)"""
+    )
+    demoted = apply(
+        con,
+        table=table,
+        name="intake_contacts",
+        columns=[("id", "BIGINT"), ("is_primary", "BOOLEAN")],
+        sql="""SELECT h.id, false FROM have_contacts h
+            SEMI JOIN new_contacts n ON n.customer_id = h.customer_id AND n.kind = h.kind AND n.is_primary
+            WHERE h.is_primary ORDER BY 1""",
+        update=["is_primary"],
+    )
+    found = rows(con, "SELECT customer_id, kind, value, is_primary FROM new_contacts ORDER BY customer_id, o")
+    added = bulk_insert(
+        table,
+        ["customer_id", "kind", "label", "value", "is_primary"],
+        ((cid, kind, "", encrypt(value), primary) for cid, kind, value, primary in found),
+    )
+    return {"contacts_added": added, "contacts_removed": removed, "contacts_demoted": demoted}
+
+
+def _have_contacts(con: duckdb.DuckDBPyConnection) -> None:
+    """`have_contacts`: the CRM's contact points of the changed clients that existed before this
+    load, decrypted (new clients have none)."""
+    ids = [r[0] for r in con.execute("SELECT id FROM changed_clients WHERE existed ORDER BY id").fetchall()]
+    kinds = [kind for _, kind, _, _ in CONTACTS]
+
+    def fetch():  # type: ignore[no-untyped-def]
+        for start in range(0, len(ids), CHUNK):
+            found = (
+                ContactPoint.objects.filter(customer_id__in=ids[start : start + CHUNK], kind__in=kinds)
+                .order_by()
+                .values_list("id", "customer_id", "kind", "value", "is_primary")
+            )
+            yield from ((pk, cid, kind, value, int(primary)) for pk, cid, kind, value, primary in found)
+
+    to_duckdb(
+        con,
+        "have_contacts",
+        [
+            ("id", "BIGINT"),
+            ("customer_id", "BIGINT"),
+            ("kind", "TEXT"),
+            ("value", "TEXT"),
+            ("is_primary", "BOOLEAN"),
+        ],
+        fetch(),
+    )
