@@ -1,7 +1,7 @@
 """Bulk writes into the CRM database: COPY on PostgreSQL, executemany on SQLite.
 
-Writers that load snapshots (the demo loader, the pipeline's writers) go through here so that a
-million rows never become a million ORM objects.
+Writers that load snapshots (the intake's CRM writes, the pipeline's and the valuation's writers) go
+through here so that a million rows never become a million ORM objects.
 """
 
 from __future__ import annotations

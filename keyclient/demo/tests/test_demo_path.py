@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -107,6 +108,19 @@ def test_the_demo_path_loads_a_usable_bank(db, extracts, settings, tmp_path, mon
     for row in sponsors:
         assert row.customer.tier == "private_banking"
         assert (row.member.role, row.member.team_id) == ("team_lead", row.customer.primary_rm.team_id)
+
+    # The Pareto page on the demo bank: the top fifth of individual clients hold 75–90% of AUM, the same share
+    # as a plain SQL query (the k largest of n, k = ceil(n / 5), over the total).
+    from keyclient.valuation.analytics import pareto
+    from keyclient.valuation.tests.test_pareto import independent_share
+
+    head_office = User.objects.get(role="head_office", username=next(
+        login["username"] for login in demo_logins() if User.objects.get(username=login["username"]).role == "head_office"
+    ))  # fmt: skip
+    aum = pareto(head_office, segment="individual").measures[0]
+    assert aum.clients == Customer.objects.filter(kind="individual").count()
+    assert Decimal("0.75") <= aum.top_20 <= Decimal("0.90"), aum.top_20
+    assert aum.top_20 == independent_share("aum", 20, where="c.kind = 'individual'")
 
     # Searchable, and the personal numbers encrypted at rest.
     from django.db import connection

@@ -189,15 +189,13 @@ def test_an_empty_scope(bank) -> None:  # type: ignore[no-untyped-def]
     assert (empty.clients, empty.top, empty.lorenz, empty.chart) == (0, [], [], None)
 
 
-# --- a small demo bank ----------------------------------------------------------------------------
+# --- a retail-shaped book (the demo bank itself: keyclient/demo/tests/test_demo_path.py) ---------------
 
 
 @pytest.fixture
-def demo_bank(bank):  # type: ignore[no-untyped-def]
+def retail_book(bank):  # type: ignore[no-untyped-def]
     """2,000 individual clients spread over the persona bank's outlets and RMs, AUM drawn (seeded) from
-    a log-normal with σ = 1.68: the shape of a retail bank's book, where the top fifth holds about 80%.
-
-    Built here rather than with `keyclient demo load` while the demo load path is being reworked."""
+    a log-normal with σ = 1.68: the shape of a retail bank's book, where the top fifth holds about 80%."""
     draw = random.Random(20_261_124)
     homes = [("zgc", "rm_hd"), ("hd", "rm_hd2"), ("cy", "rm_cy"), ("pd", "rm_pd")]
     amounts = [round(draw.lognormvariate(11.5, 1.68)) for _n in range(2_000)]
@@ -206,7 +204,7 @@ def demo_bank(bank):  # type: ignore[no-untyped-def]
     return amounts
 
 
-def test_on_the_demo_bank_the_top_fifth_holds_75_to_90_percent_of_aum(bank, demo_bank, login) -> None:  # type: ignore[no-untyped-def]
+def test_on_a_retail_shaped_book_the_page_equals_plain_sql(bank, retail_book, login) -> None:  # type: ignore[no-untyped-def]
     response = login(bank.user("head_office")).get("/tiers/pareto/")
     aum = response.context["result"].measures[0]
     assert aum.clients == 2_005
