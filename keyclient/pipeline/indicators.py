@@ -1,12 +1,14 @@
 """The indicators, declared once: name, grain and definition (SQL over the per-client inputs).
 
-Inputs the definitions may use, all per client for the run date D (see `engine.py`):
+Inputs the definitions may use, all per client for the run date D, built once in `portable.py` (Ibis)
+and selected over by both engines, DuckDB and Spark:
   b  today's balances (deposit, investment, loan)
-  m  month-to-date state (days, sum_aum, sum_deposit, sum_loan, sum_contribution)
-  w  30/90-day windows of flows (inflow/outflow/other-bank outflow/counts per window)
+  m  month to date (days, sum_aum, sum_deposit, sum_loan, sum_contribution)
+  w  30/90-day windows (inflow_30d, outflow_30d, inflow_90d, outflow_90d, other_bank_30d, n_30d, n_90d)
   r  recency (last_txn_date)
   h  holdings at the latest snapshot on or before D (products_held, maturing_30d_*)
-`{day}` is D's day of the month (the MADB divisor: calendar days elapsed).
+`{day}` is D's day of the month (the MADB divisor: calendar days elapsed). Definitions are plain SQL
+that DuckDB runs as written and sqlglot transpiles for Spark.
 """
 
 from __future__ import annotations

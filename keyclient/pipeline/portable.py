@@ -1,22 +1,45 @@
-"""The indicators as Ibis expressions: one definition that runs on DuckDB and on Apache Spark.
+"""The pipeline's one definition of its inputs, as Ibis expressions: the DuckDB engine (the default)
+and Spark run the same code.
 
-`compute(con, lake, day)` takes an Ibis connection (`ibis.duckdb.connect()` or
-`ibis.pyspark.connect(session)`) and returns the three result tables of a business date as Ibis
-expressions, with the same columns as the DuckDB engine's (`engine.compute`):
+`tables(target, lake, day)` builds every table of a business date's run on a target and returns them
+as Ibis tables materialised there (`DuckDBTarget`: compiled with `ibis.to_sql` and run as temp tables
+of a plain duckdb connection; `SparkTarget`: Ibis's PySpark backend, cached DataFrames):
 
-  daily     one row per client with today's balances: every DAILY indicator of `indicators.py`
-  bank_out  per client and destination bank: transfers out over 30 days
-  events    the day's transactions worth a person's attention
+  daily       one row per client with today's balances: every DAILY indicator of `indicators.py`
+  bank_out    per client and destination bank: transfers out over 30 days
+  events      the day's transactions worth a person's attention
+  flows       state: the day's credits, debits, other-bank debits, fee income and count per client
+  bank_flows  state: the day's transfers out per client and destination bank
+  mtd         state: month-to-date sums (days, AUM, deposits, loans, contribution) per client
+  recency     state: the latest transaction date per client
+  windows     state: the 30/90-day sums and counts per client (w below)
 
-The per-client inputs (b, m, w, r, h) are built here with Ibis; the indicators themselves are the
-SQL expressions declared once in `indicators.py`, selected over those inputs through the
-connection's SQL (sqlglot transpiles them for Spark). The run is *stateless*: it reads the partitions
-it needs (the month's balances, 90 days of transactions, the latest holdings/accounts/products
-snapshot) rather than the DuckDB engine's running state, so recency looks back 90 days
-(`last_txn_date` is empty for a client whose last transaction is older). Its results equal the DuckDB
-engine's bootstrap run (no state) exactly; see `tests/test_spark.py`.
+The per-client inputs b, m, w, r, h (see `indicators.py`) are built here; the indicators themselves
+are the SQL expressions declared once in `indicators.py`, selected over those inputs through the
+target's SQL (sqlglot transpiles them for Spark).
 
-Needs the optional extra `spark` (`uv sync --extra spark`): ibis-framework, sqlglot, pyspark.
+Running state kept by earlier runs under `<lake>/pipeline/date=<d>/` (`engine.py` writes it) is used
+when present; without it the partitions it stands for are read (a bootstrap):
+
+  windows      yesterday's `windows` + today − the day leaving each window (its kept `flows`, else its
+               transactions); else summed over 90 days: each day's kept `flows`, else its transactions
+  bank_out     each of the 29 earlier days' kept `bank_flows`, else that day's transactions
+  mtd          yesterday's `mtd` + today; else the month's balances, each day with its fee income (from
+               its kept `flows`, else its fee and purchase transactions)
+  recency      yesterday's `recency` + today; else the latest day in the 90-day window
+
+A run never reads its own date's state, so re-running a date gives the same values. Money is summed
+in whole cents (`_money`), so rolling a window forward (adding today, subtracting the day leaving)
+gives exactly what summing it again gives, and no order of summation (threads, engines) moves a cent.
+A run with state equals a bootstrap run of the same date (`tests/test_spark.py`); only a kept
+recency can remember a transaction older than 90 days.
+
+Transactions read for a window are summed straight to one row per client (or client and bank), never
+first per client and day: only today's are grouped per day (the `flows` state). On DuckDB each step
+is one statement building one temp table from the tables before it and the partitions it needs, each
+partition set read as one view (`DuckDBTarget.read`); docs/pipeline.md has the cost model.
+
+Ibis and sqlglot are core dependencies; Spark needs the optional extra (`uv sync --extra spark`).
 """
 
 # ruff: noqa: S608 - SQL text built from declared indicator names and definitions, never user input.
@@ -36,7 +59,7 @@ import pyarrow as pa
 from django.conf import settings
 from ibis.backends.sql.datatypes import DuckDBType
 
-from keyclient.pipeline.engine import PipelineError, latest_part, lit, part
+from keyclient.pipeline.engine import STATE_TABLES, PipelineError, latest_part, lit, part, state_dir
 from keyclient.pipeline.indicators import DAILY, pricing
 
 TXN_COLUMNS = {
@@ -52,229 +75,513 @@ TXN_COLUMNS = {
     "counterparty_name": "string",
 }
 BALANCE_COLUMNS = {"customer_no": "string", "deposit": "float64", "investment": "float64", "loan": "float64"}
+STATE_COLUMNS: dict[str, dict[str, str]] = {
+    "flows": {
+        "date": "date", "customer_no": "string", "inflow": "float64", "outflow": "float64",
+        "other_bank": "float64", "fee_income": "float64", "n": "int64",
+    },
+    "bank_flows": {
+        "customer_no": "string", "bank_code": "string", "bank_name": "string", "amount": "float64", "n": "int64",
+    },
+    "mtd": {
+        "customer_no": "string", "days": "int64", "sum_aum": "float64", "sum_deposit": "float64",
+        "sum_loan": "float64", "sum_contribution": "float64",
+    },
+    "recency": {"customer_no": "string", "last_txn_date": "date"},
+    "windows": {
+        "customer_no": "string", "inflow_30d": "float64", "outflow_30d": "float64", "inflow_90d": "float64",
+        "outflow_90d": "float64", "other_bank_30d": "float64", "n_30d": "int64", "n_90d": "int64",
+    },
+}  # fmt: skip
+assert tuple(STATE_COLUMNS) == STATE_TABLES
+RESULTS = ("daily", "bank_out", "events")
+WINDOW_DAYS, SHORT_WINDOW_DAYS = 90, 30
+ONE = ibis.literal(1, "int64")
 
 
-def _read(con: Any, folder: Path, columns: dict[str, str]) -> ibis.Table:
-    """One partition folder, with the columns a run needs cast to fixed types (partitions can differ)."""
-    table = con.read_parquet(folder)
-    present = set(table.columns)
-    return table.select(
-        **{
-            name: (table[name] if name in present else ibis.null()).cast(kind)
-            for name, kind in columns.items()
-        }
-    )
-
-
-def _read_days(
-    con: Any, lake: Path, extract: str, days: list[date], columns: dict[str, str]
-) -> ibis.Table | None:
-    tables = [
-        _read(con, folder, columns).mutate(date=ibis.date(d))
-        for d in days
-        if (folder := part(lake, extract, d)) is not None
-    ]
-    if not tables:
-        return None
+def _union(tables: list[ibis.Table]) -> ibis.Table:
     return tables[0] if len(tables) == 1 else ibis.union(*tables)
 
 
-def inputs(con: Any, lake: Path, day: date) -> dict[str, ibis.Table]:
-    """The per-client inputs of `day` (see indicators.py): b, m, w, r, h, plus bank_out and events."""
-    if part(lake, "daily_balances", day) is None:
-        raise PipelineError(f"no daily balances landed for {day}: run `keyclient intake load` first")
-    price = pricing()
-    d30, d90, d_plus = day - timedelta(days=29), day - timedelta(days=89), day + timedelta(days=30)
-    month = [date(day.year, day.month, n) for n in range(1, day.day + 1)]
+def _money(x: Any, where: Any = None) -> Any:
+    """An exact sum of money: amounts are cents, summed as integers, so that the order of summation
+    (threads, engines, state or not) never changes a cent."""
+    return (x * 100).round().cast("int64").sum(where=where).cast("float64") / 100
 
-    txns = _read_days(con, lake, "transactions", [d90 + timedelta(days=n) for n in range(90)], TXN_COLUMNS)
-    if txns is None:
-        txns = con.empty({**TXN_COLUMNS, "date": "date"})
-    accounts, products = latest_part(lake, "accounts", day), latest_part(lake, "products", day)
-    if accounts and products:
-        fee_rates = (
-            _read(con, accounts, {"account_no": "string", "product_code": "string"})
-            .join(_read(con, products, {"product_code": "string", "fee_rate": "float64"}), "product_code")
-            .select("account_no", "fee_rate")
-        )
-    else:
-        fee_rates = con.empty({"account_no": "string", "fee_rate": "float64"})
 
-    other_bank = (txns.txn_type == "transfer_out") & (txns.counterparty_bank_code.fill_null("999") != "999")
-    t = txns.left_join(fee_rates, "account_no")
-    fee = ibis.cases(
+def _other_bank(t: ibis.Table) -> Any:
+    """A transfer out to another bank (999, or no code, is this bank)."""
+    return (t.txn_type == "transfer_out") & (t.counterparty_bank_code.fill_null("999") != "999")
+
+
+def _fee(t: ibis.Table) -> Any:
+    """Fee income of a transaction: fees, and a product purchase times the product's fee rate."""
+    return ibis.cases(
         (t.txn_type == "fee", t.amount),
         (t.txn_type == "product_purchase", t.amount * t.fee_rate.fill_null(0)),
         else_=0.0,
     )
-    # The per-client flows of each day (the DuckDB engine keeps these as `flows.parquet`).
-    flows = t.group_by("date", "customer_no").aggregate(
-        inflow=t.amount.sum(where=t.direction == "C"),
-        outflow=t.amount.sum(where=t.direction == "D"),
-        other_bank=t.amount.sum(
-            where=(t.txn_type == "transfer_out") & (t.counterparty_bank_code.fill_null("999") != "999")
-        ),
-        fee_income=fee.sum(),
-        n=t.count(),
-    )
-    recent = flows.date >= ibis.date(d30)
-    w = flows.group_by("customer_no").aggregate(
-        inflow_30d=flows.inflow.sum(where=recent),
-        outflow_30d=flows.outflow.sum(where=recent),
-        inflow_90d=flows.inflow.sum(),
-        outflow_90d=flows.outflow.sum(),
-        other_bank_30d=flows.other_bank.sum(where=recent),
-        n_30d=flows.n.sum(where=recent).cast("int64"),
-        n_90d=flows.n.sum().cast("int64"),
-        last_in_window=flows.date.max(),
-    )
-    r = w.select("customer_no", last_txn_date=w.last_in_window)
 
-    out = txns.filter(other_bank & (txns.date >= ibis.date(d30)))
-    bank_out = out.group_by("customer_no", bank_code=out.counterparty_bank_code).aggregate(
-        bank_name=out.counterparty_bank_name.max(), amount_30d=out.amount.sum(), count_30d=out.count()
-    )
 
-    # Month to date: the month's balances, each day with that day's fee income.
-    balances = _read_days(con, lake, "daily_balances", month, BALANCE_COLUMNS)
-    assert balances is not None  # today's partition exists (checked above)
-    fees = flows.select("date", "customer_no", "fee_income")
-    bf = balances.left_join(fees, ["date", "customer_no"])
-    contribution = (
-        bf.deposit * price["deposit_spread"]
-        + bf.loan * price["loan_spread"]
-        + bf.investment * price["investment_margin"]
-        - price["cost_to_serve"]
-    ) / 365.0 + bf.fee_income.fill_null(0)
-    m = bf.group_by("customer_no").aggregate(
-        days=bf.count(),
-        sum_aum=(bf.deposit + bf.investment).sum(),
-        sum_deposit=bf.deposit.sum(),
-        sum_loan=bf.loan.sum(),
-        sum_contribution=contribution.sum(),
-    )
-    b = balances.filter(balances.date == ibis.date(day)).drop("date")
+class _Sources:
+    """What a run for `day` can read: the lake's partitions and the state kept by earlier runs. Each
+    call reads a set of days as one table (one view on DuckDB), with a `date` column."""
 
-    holdings = latest_part(lake, "holdings", day)
-    if holdings:
-        hd = _read(
-            con, holdings,
-            {"customer_no": "string", "product_code": "string", "balance": "float64", "maturity_date": "date"},
-        )  # fmt: skip
-        maturing = (hd.maturity_date > ibis.date(day)) & (hd.maturity_date <= ibis.date(d_plus))
-        h = hd.group_by("customer_no").aggregate(
-            products_held=hd.product_code.nunique(where=hd.balance > 0),
-            maturing_30d_count=hd.count(where=maturing),
-            maturing_30d_amount=hd.balance.sum(where=maturing),
-        )
+    def __init__(self, target: Any, lake: Path, day: date) -> None:
+        self.target, self.lake, self.day = target, lake, day
+
+    def days(self, extract: str, days: list[date], columns: dict[str, str]) -> ibis.Table | None:
+        """The partitions of `extract` for `days` (those that landed), or None."""
+        found = [(d, folder) for d in days if (folder := part(self.lake, extract, d)) is not None]
+        if not found:
+            return None
+        return self.target.read([f for _, f in found], columns, dates=[d for d, _ in found])
+
+    def kept_days(self, days: list[date], name: str = "flows") -> list[date]:
+        """Those of `days` before the run's date whose state `name` is kept."""
+        return [d for d in days if d < self.day and (state_dir(self.lake, d) / f"{name}.parquet").exists()]
+
+    def kept(self, name: str, days: list[date]) -> ibis.Table | None:
+        """The state `name` kept by the runs of `days` (earlier dates: a run never reads its own)."""
+        files = [
+            f for d in days if d < self.day and (f := state_dir(self.lake, d) / f"{name}.parquet").exists()
+        ]
+        return self.target.read(files, STATE_COLUMNS[name]) if files else None
+
+    def snapshot(self, extract: str, columns: dict[str, str]) -> ibis.Table | None:
+        folder = latest_part(self.lake, extract, self.day)
+        return None if folder is None else self.target.read([folder], columns)
+
+
+def tables(target: Any, lake: Path, day: date) -> dict[str, ibis.Table]:
+    """Every result and state table of `day`, materialised on `target` (see the module docstring)."""
+    src = _Sources(target, lake, day)
+    b = src.days("daily_balances", [day], BALANCE_COLUMNS)
+    if b is None:
+        raise PipelineError(f"no daily balances landed for {day}: run `keyclient intake load` first")
+    keep = target.materialise
+    fee_rates = keep("fee_rates", _fee_rates(src))
+    today = src.days("transactions", [day], TXN_COLUMNS)
+    if today is None:
+        today = target.empty({**TXN_COLUMNS, "date": "date"})
+    flows = keep("flows", _flows(today, fee_rates))
+    bank_flows = keep("bank_flows", _bank_flows(today))
+    events = keep("events", _events(today))
+    bank_out = keep("bank_out", _bank_window(src, bank_flows))
+    mtd = keep("mtd", _month_to_date(src, b, flows, fee_rates))
+    # Windows and recency roll forward from yesterday's state; without it they are summed again over
+    # the 90 days (recency then knows the latest day in the window).
+    yesterday = day - timedelta(days=1)
+    kept_recency = src.kept("recency", [yesterday])
+    kept_windows = src.kept("windows", [yesterday]) if kept_recency is not None else None
+    if kept_recency is not None and kept_windows is not None:
+        w = keep("windows", _rolled_windows(src, kept_windows, flows, fee_rates))
+        recency = keep("recency", _rolled_recency(kept_recency, flows))
     else:
-        h = con.empty(
-            {"customer_no": "string", "products_held": "int64", "maturing_30d_count": "int64", "maturing_30d_amount": "float64"}
-        )  # fmt: skip
-
-    threshold = float(settings.KEYCLIENT_SIGNIFICANT_AMOUNT)
-    today = txns.filter(txns.date == ibis.date(day))
-    events = today.filter(
-        (today.amount >= threshold)
-        | (
-            (today.txn_type == "transfer_out")
-            & (today.counterparty_bank_code.fill_null("999") != "999")
-            & (today.amount >= threshold / 5)
+        summed = keep("w", _summed_windows(src, flows))
+        w = keep("windows", summed.drop("last_in_window"))
+        recency = keep(
+            "recency",
+            _rolled_recency(kept_recency, flows)
+            if kept_recency is not None
+            else summed.select("customer_no", last_txn_date=summed.last_in_window),
         )
-    ).select(
-        "txn_id", "customer_no", "amount", "direction", "txn_type",
-        channel=today.channel.fill_null(""), bank_code=today.counterparty_bank_code.fill_null(""),
-        bank_name=today.counterparty_bank_name.fill_null(""), counterparty_name=today.counterparty_name.fill_null(""),
-    )  # fmt: skip
-    return {"b": b, "m": m, "w": w, "r": r, "h": h, "bank_out": bank_out, "events": events}
-
-
-def compute(con: Any, lake: Path, day: date) -> dict[str, pa.Table]:
-    """`daily`, `bank_out` and `events` of `day`, computed by `con` (a DuckDBTarget or SparkTarget)."""
-    parts = inputs(con, lake, day)
-    tag = f"{str(day).replace('-', '')}_{uuid.uuid4().hex[:8]}"
-    names = {}
-    for alias in ("b", "m", "w", "r", "h"):
-        names[alias] = f"kc_{alias}_{tag}"
-        con.create_view(names[alias], parts[alias])
-    # The declared definitions (indicators.py), verbatim: the same text the DuckDB engine selects.
+    h = keep("h", _holdings(src))
+    # The declared definitions (indicators.py), verbatim over the inputs b, m, w, r, h.
     selects = ", ".join(f"{i.definition.format(day=day.day)} AS {i.name}" for i in DAILY)
-    daily = con.query(
+    daily = target.materialise_sql(
+        "daily",
         f"""SELECT b.customer_no, {selects}
-        FROM {names["b"]} b JOIN {names["m"]} m ON b.customer_no = m.customer_no
-        LEFT JOIN {names["w"]} w ON b.customer_no = w.customer_no
-        LEFT JOIN {names["r"]} r ON b.customer_no = r.customer_no
-        LEFT JOIN {names["h"]} h ON b.customer_no = h.customer_no"""
+        FROM {b.get_name()} b JOIN {mtd.get_name()} m ON b.customer_no = m.customer_no
+        LEFT JOIN {w.get_name()} w ON b.customer_no = w.customer_no
+        LEFT JOIN {recency.get_name()} r ON b.customer_no = r.customer_no
+        LEFT JOIN {h.get_name()} h ON b.customer_no = h.customer_no""",
     )
     return {
-        "daily": daily,
-        "bank_out": con.to_arrow(parts["bank_out"]),
-        "events": con.to_arrow(parts["events"]),
-    }
+        "daily": daily, "bank_out": bank_out, "events": events,
+        "flows": flows, "bank_flows": bank_flows, "mtd": mtd, "recency": recency, "windows": w,
+    }  # fmt: skip
+
+
+def _fee_rates(src: _Sources) -> ibis.Table:
+    """Account → fee rate of its product, for the products that charge one (others earn no fee)."""
+    accounts = src.snapshot("accounts", {"account_no": "string", "product_code": "string"})
+    products = src.snapshot("products", {"product_code": "string", "fee_rate": "float64"})
+    if accounts is None or products is None:
+        return src.target.empty({"account_no": "string", "fee_rate": "float64"})
+    charging = products.filter(products.fee_rate != 0)
+    return accounts.join(charging, "product_code").select("account_no", "fee_rate")
+
+
+def _flows(today: ibis.Table, fee_rates: ibis.Table) -> ibis.Table:
+    """Today's flows per client (the `flows` state)."""
+    t = today.left_join(fee_rates, "account_no")
+    return t.group_by("date", "customer_no").aggregate(
+        inflow=_money(t.amount, where=t.direction == "C"),
+        outflow=_money(t.amount, where=t.direction == "D"),
+        other_bank=_money(t.amount, where=_other_bank(t)),
+        fee_income=_fee(t).sum(),
+        n=t.count(),
+    )
+
+
+def _bank_flows(today: ibis.Table) -> ibis.Table:
+    """Today's transfers out to other banks per client and bank (the `bank_flows` state)."""
+    out = today.filter(_other_bank(today))
+    return out.group_by("customer_no", bank_code=out.counterparty_bank_code).aggregate(
+        bank_name=out.counterparty_bank_name.max(), amount=_money(out.amount), n=out.count()
+    )
+
+
+def _events(today: ibis.Table) -> ibis.Table:
+    """Today's large movements, and money leaving for another bank."""
+    threshold = float(settings.KEYCLIENT_SIGNIFICANT_AMOUNT)
+    picked = today.filter(
+        (today.amount >= threshold) | (_other_bank(today) & (today.amount >= threshold / 5))
+    )
+    return picked.select(
+        "txn_id", "customer_no", "amount", "direction", "txn_type",
+        channel=picked.channel.fill_null(""), bank_code=picked.counterparty_bank_code.fill_null(""),
+        bank_name=picked.counterparty_bank_name.fill_null(""),
+        counterparty_name=picked.counterparty_name.fill_null(""),
+    )  # fmt: skip
+
+
+def _before(day: date, n: int) -> list[date]:
+    """The `n - 1` days before `day` (the rest of an n-day window ending on `day`)."""
+    return [day - timedelta(days=back) for back in range(1, n)]
+
+
+def _summed_windows(src: _Sources, flows: ibis.Table) -> ibis.Table:
+    """30/90-day sums per client, summed over the whole window: today's flows, the earlier days' kept
+    flows, and the transactions of the days without (one row per transaction, summed straight to the
+    client: never per day first). With the latest day in the window, for recency."""
+    columns = ["date", "customer_no", "inflow", "outflow", "other_bank", "n"]
+    earlier = _before(src.day, WINDOW_DAYS)
+    kept = src.kept_days(earlier)
+    rows = [flows.select(*columns)]
+    if (kept_flows := src.kept("flows", kept)) is not None:
+        rows.append(kept_flows.select(*columns))
+    if (t := src.days("transactions", [d for d in earlier if d not in kept], TXN_COLUMNS)) is not None:
+        rows.append(
+            t.select(
+                "date",
+                "customer_no",
+                inflow=ibis.cases((t.direction == "C", t.amount)),
+                outflow=ibis.cases((t.direction == "D", t.amount)),
+                other_bank=ibis.cases((_other_bank(t), t.amount)),
+                n=ONE,
+            )
+        )
+    u = _union(rows)
+    recent = u.date >= ibis.date(src.day - timedelta(days=SHORT_WINDOW_DAYS - 1))
+    return u.group_by("customer_no").aggregate(
+        inflow_30d=_money(u.inflow, where=recent).fill_null(0),
+        outflow_30d=_money(u.outflow, where=recent).fill_null(0),
+        inflow_90d=_money(u.inflow).fill_null(0),
+        outflow_90d=_money(u.outflow).fill_null(0),
+        other_bank_30d=_money(u.other_bank, where=recent).fill_null(0),
+        n_30d=u.n.sum(where=recent).fill_null(0).cast("int64"),
+        n_90d=u.n.sum().cast("int64"),
+        last_in_window=u.date.max(),
+    )
+
+
+def _day_flows(src: _Sources, d: date, fee_rates: ibis.Table) -> ibis.Table | None:
+    """The flows of an earlier day `d`: kept, else from its transactions, else None (no transactions)."""
+    if (kept := src.kept("flows", [d])) is not None:
+        return kept
+    txns = src.days("transactions", [d], TXN_COLUMNS)
+    return None if txns is None else _flows(txns, fee_rates)
+
+
+def _rolled_windows(src: _Sources, kept: ibis.Table, flows: ibis.Table, fee_rates: ibis.Table) -> ibis.Table:
+    """Yesterday's windows + today's flows − the flows of the day leaving each window (D-30 for the 30
+    days, D-90 for the 90). Money is summed in exact cents, so this equals summing the window again."""
+
+    def signed(f: ibis.Table, short: int, long: int) -> ibis.Table:
+        return f.select(
+            "customer_no",
+            inflow_30d=f.inflow * short, outflow_30d=f.outflow * short,
+            inflow_90d=f.inflow * long, outflow_90d=f.outflow * long,
+            other_bank_30d=f.other_bank * short, n_30d=f.n * short, n_90d=f.n * long,
+        )  # fmt: skip
+
+    rows = [kept, signed(flows, 1, 1)]
+    if (left := _day_flows(src, src.day - timedelta(days=SHORT_WINDOW_DAYS), fee_rates)) is not None:
+        rows.append(signed(left, -1, 0))
+    if (left := _day_flows(src, src.day - timedelta(days=WINDOW_DAYS), fee_rates)) is not None:
+        rows.append(signed(left, 0, -1))
+    u = _union(rows)
+    w = u.group_by("customer_no").aggregate(
+        inflow_30d=_money(u.inflow_30d).fill_null(0),
+        outflow_30d=_money(u.outflow_30d).fill_null(0),
+        inflow_90d=_money(u.inflow_90d).fill_null(0),
+        outflow_90d=_money(u.outflow_90d).fill_null(0),
+        other_bank_30d=_money(u.other_bank_30d).fill_null(0),
+        n_30d=u.n_30d.sum().cast("int64"),
+        n_90d=u.n_90d.sum().cast("int64"),
+    )
+    return w.filter(w.n_90d > 0)  # a client whose 90 days hold no transaction any more
+
+
+def _bank_window(src: _Sources, bank_flows: ibis.Table) -> ibis.Table:
+    """Transfers out per client and destination bank over 30 days."""
+    earlier = _before(src.day, SHORT_WINDOW_DAYS)
+    kept = src.kept_days(earlier, "bank_flows")
+    rows = [bank_flows]
+    if (kept_flows := src.kept("bank_flows", kept)) is not None:
+        rows.append(kept_flows)
+    if (t := src.days("transactions", [d for d in earlier if d not in kept], TXN_COLUMNS)) is not None:
+        t = t.filter(_other_bank(t))
+        rows.append(
+            t.select(
+                "customer_no",
+                bank_code=t.counterparty_bank_code,
+                bank_name=t.counterparty_bank_name,
+                amount=t.amount,
+                n=ONE,
+            )
+        )
+    u = _union(rows)
+    return u.group_by("customer_no", "bank_code").aggregate(
+        bank_name=u.bank_name.max(), amount_30d=_money(u.amount), count_30d=u.n.sum().cast("int64")
+    )
+
+
+def _month_to_date(src: _Sources, b: ibis.Table, flows: ibis.Table, fee_rates: ibis.Table) -> ibis.Table:
+    """Month-to-date sums per client: yesterday's kept sums plus today, else the month's balances."""
+    price = pricing()
+
+    def contribution(t: ibis.Table) -> Any:
+        return (
+            t.deposit * price["deposit_spread"]
+            + t.loan * price["loan_spread"]
+            + t.investment * price["investment_margin"]
+            - price["cost_to_serve"]
+        ) / 365.0 + t.fee_income.fill_null(0)
+
+    day = src.day
+    kept = src.kept("mtd", [day - timedelta(days=1)]) if day.day > 1 else None
+    if kept is not None:
+        t = b.drop("date").left_join(flows.select("customer_no", "fee_income"), "customer_no")
+        today = t.select(
+            "customer_no", days=ONE, sum_aum=t.deposit + t.investment, sum_deposit=t.deposit,
+            sum_loan=t.loan, sum_contribution=contribution(t),
+        )  # fmt: skip
+        u = ibis.union(kept, today)
+        return u.group_by("customer_no").aggregate(
+            days=u.days.sum().cast("int64"),
+            sum_aum=_money(u.sum_aum),
+            sum_deposit=_money(u.sum_deposit),
+            sum_loan=_money(u.sum_loan),
+            sum_contribution=u.sum_contribution.sum(),
+        )
+    # Bootstrap: every day of the month so far, each with that day's fee income (from the day's kept
+    # flows, else from its fee and product-purchase transactions).
+    month = [date(day.year, day.month, n) for n in range(1, day.day)]
+    balances = src.days("daily_balances", [*month, day], BALANCE_COLUMNS)
+    assert balances is not None  # today's partition exists
+    kept_days = src.kept_days(month)
+    fees = [flows.select("date", "customer_no", "fee_income")]
+    if (kept_flows := src.kept("flows", kept_days)) is not None:
+        fees.append(kept_flows.select("date", "customer_no", "fee_income"))
+    if (t := src.days("transactions", [d for d in month if d not in kept_days], TXN_COLUMNS)) is not None:
+        t = t.filter(t.txn_type.isin(["fee", "product_purchase"])).left_join(fee_rates, "account_no")
+        fees.append(t.group_by("date", "customer_no").aggregate(fee_income=_fee(t).sum()))
+    t = balances.left_join(_union(fees), ["date", "customer_no"])
+    return t.group_by("customer_no").aggregate(
+        days=t.count(),
+        sum_aum=_money(t.deposit + t.investment),
+        sum_deposit=_money(t.deposit),
+        sum_loan=_money(t.loan),
+        sum_contribution=contribution(t).sum(),
+    )
+
+
+def _rolled_recency(kept: ibis.Table, flows: ibis.Table) -> ibis.Table:
+    """The latest transaction date per client: yesterday's plus today's."""
+    u = ibis.union(kept, flows.select("customer_no", last_txn_date=flows.date))
+    return u.group_by("customer_no").aggregate(last_txn_date=u.last_txn_date.max())
+
+
+def _holdings(src: _Sources) -> ibis.Table:
+    """Products held and maturities in (D, D + 30] at the latest holdings snapshot on or before D."""
+    hd = src.snapshot(
+        "holdings",
+        {"customer_no": "string", "product_code": "string", "balance": "float64", "maturity_date": "date"},
+    )
+    if hd is None:
+        return src.target.empty(
+            {"customer_no": "string", "products_held": "int64", "maturing_30d_count": "int64", "maturing_30d_amount": "float64"}
+        )  # fmt: skip
+    maturing = (hd.maturity_date > ibis.date(src.day)) & (
+        hd.maturity_date <= ibis.date(src.day + timedelta(days=30))
+    )
+    return hd.group_by("customer_no").aggregate(
+        products_held=hd.product_code.nunique(where=hd.balance > 0),
+        maturing_30d_count=hd.count(where=maturing),
+        maturing_30d_amount=_money(hd.balance, where=maturing),
+    )
+
+
+def compute(target: Any, lake: Path, day: date, *, state: bool = False) -> dict[str, pa.Table]:
+    """`daily`, `bank_out` and `events` of `day` as Arrow tables (and the state tables with `state`),
+    computed by `target` (a DuckDBTarget or SparkTarget)."""
+    made = tables(target, lake, day)
+    try:
+        return {name: target.to_arrow(made[name]) for name in RESULTS + (STATE_TABLES if state else ())}
+    finally:
+        target.release()
+
+
+# --- targets -------------------------------------------------------------------------------------
+
+
+_DUCKDB_TYPES = {"string": "VARCHAR", "int64": "BIGINT", "float64": "DOUBLE", "date": "DATE"}
+
+
+def _duckdb_type(dtype: Any) -> str:
+    """The DuckDB name of an Ibis type (the four the pipeline uses looked up, not generated: sqlglot's
+    type generation is a noticeable share of a small run)."""
+    return _DUCKDB_TYPES.get(str(dtype).lstrip("!")) or DuckDBType.to_string(dtype)
 
 
 class DuckDBTarget:
     """Runs the Ibis expressions on DuckDB: compiled to DuckDB SQL (`ibis.to_sql`) and executed on a plain
-    duckdb connection (Ibis 12's own DuckDB backend calls `fetch_arrow_table`, which DuckDB 2 removed)."""
+    duckdb connection (Ibis 12's own DuckDB backend calls `fetch_arrow_table`, which DuckDB 2 removed).
+    Materialised tables keep their plain names (`daily`, `mtd`, …) as temp tables of the connection."""
 
     name = "duckdb"
 
     def __init__(self, con: duckdb.DuckDBPyConnection | None = None) -> None:
-        self.con = con or duckdb.connect()
+        self.con = con if con is not None else duckdb.connect()
         self._count = 0
 
-    def _fresh(self) -> str:
+    def _fresh(self, kind: str) -> str:
         self._count += 1
-        return f"kc_src_{uuid.uuid4().hex[:8]}_{self._count}"
+        return f"kc_{kind}_{self._count}"
 
-    def read_parquet(self, folder: Path) -> ibis.Table:
-        name = self._fresh()
-        self.con.execute(
-            f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet({lit(folder / '*.parquet')}, "
-            "hive_partitioning = false)"
-        )
+    def _table(self, name: str) -> ibis.Table:
         described = self.con.execute(f"DESCRIBE {name}").fetchall()
         return ibis.table({row[0]: DuckDBType.from_string(row[1]) for row in described}, name=name)
 
+    def read(self, paths: list[Path], columns: dict[str, str], dates: list[date] | None = None) -> ibis.Table:
+        """Partition folders or state files as one view: `columns` cast to their types (a column a file
+        lacks reads as null), plus each path's date as `date` when `dates` are given."""
+        files = [lit(p / "*.parquet" if p.is_dir() else p) for p in paths]
+        folders = {str(p) for p in paths if p.is_dir()}
+        present: dict[str, set[str]] = {}
+        for file_name, column in self.con.execute(
+            f"SELECT file_name, name FROM parquet_schema([{', '.join(files)}])"
+        ).fetchall():
+            parent = str(Path(file_name).parent)
+            present.setdefault(parent if parent in folders else str(Path(file_name)), set()).add(column)
+        selects = []
+        for n, (path, pattern) in enumerate(zip(paths, files, strict=True)):
+            have = present.get(str(path), set())
+            cast = [
+                f"CAST({c if c in have else 'NULL'} AS {_duckdb_type(ibis.dtype(k))}) AS {c}"
+                for c, k in columns.items()
+            ]
+            if dates is not None:
+                cast.append(f"DATE '{dates[n]}' AS date")
+            selects.append(
+                f"SELECT {', '.join(cast)} FROM read_parquet({pattern}, hive_partitioning = false, union_by_name = true)"
+            )
+        name = self._fresh("src")
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {' UNION ALL '.join(selects)}")
+        return ibis.table({**columns, **({"date": "date"} if dates is not None else {})}, name=name)
+
     def empty(self, schema: dict[str, str]) -> ibis.Table:
-        name = self._fresh()
-        columns = ", ".join(f"{n} {DuckDBType.to_string(ibis.dtype(k))}" for n, k in schema.items())
+        name = self._fresh("empty")
+        columns = ", ".join(f"{n} {_duckdb_type(ibis.dtype(k))}" for n, k in schema.items())
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({columns})")
         return ibis.table(schema, name=name)
 
-    def create_view(self, name: str, expr: ibis.Table) -> None:
-        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {ibis.to_sql(expr, dialect='duckdb')}")
+    def materialise(self, name: str, expr: ibis.Table) -> ibis.Table:
+        # Cast to the expression's schema: Ibis drops a cast it thinks is a no-op (a sum of int64 is
+        # int64 to Ibis, HUGEINT to DuckDB).
+        schema = expr.schema()
+        columns = ", ".join(f'CAST("{c}" AS {_duckdb_type(t)}) AS "{c}"' for c, t in schema.items())
+        sql = f"SELECT {columns} FROM ({ibis.to_sql(expr, dialect='duckdb')})"
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+        return ibis.table(schema, name=name)
 
-    def query(self, sql: str) -> pa.Table:
-        return self.con.sql(sql).to_arrow_table()
+    def materialise_sql(self, name: str, sql: str) -> ibis.Table:
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+        return self._table(name)
 
     def to_arrow(self, expr: ibis.Table) -> pa.Table:
-        return self.query(ibis.to_sql(expr, dialect="duckdb"))
+        return self.con.sql(ibis.to_sql(expr, dialect="duckdb")).to_arrow_table()
+
+    def release(self) -> None:
+        """Nothing to free: the temp tables live as long as the connection."""
 
 
 class SparkTarget:
-    """Runs the Ibis expressions on Spark through Ibis's PySpark backend."""
+    """Runs the Ibis expressions on Spark through Ibis's PySpark backend: partitions are read with
+    Spark's reader into temp views, materialised tables are cached DataFrames (both released after
+    `compute`)."""
 
     name = "spark"
 
     def __init__(self, session: Any = None) -> None:
-        self.con = ibis.pyspark.connect(session or spark_session())
+        self.session = session or spark_session()
+        self.con = ibis.pyspark.connect(self.session)
+        self._tag = uuid.uuid4().hex[:8]
+        self._views: list[str] = []
+        self._cached: list[Any] = []
 
-    def read_parquet(self, folder: Path) -> ibis.Table:
-        # Spark reads the folder; the `date=` in its path is not a column (the folder is the base path).
-        return self.con.read_parquet(str(folder))
+    def _view(self, frame: Any) -> ibis.Table:
+        name = f"kc_src_{self._tag}_{len(self._views) + 1}"
+        frame.createOrReplaceTempView(name)
+        self._views.append(name)
+        return self.con.table(name)
+
+    def read(self, paths: list[Path], columns: dict[str, str], dates: list[date] | None = None) -> ibis.Table:
+        """As `DuckDBTarget.read` (the `date=` folder is Spark's base path, not a column)."""
+        from ibis.backends.pyspark.datatypes import PySparkType
+        from pyspark.sql import functions as F
+
+        frames = []
+        for n, path in enumerate(paths):
+            df = self.session.read.parquet(str(path))
+            cast = [
+                (F.col(c) if c in df.columns else F.lit(None))
+                .cast(PySparkType.from_ibis(ibis.dtype(k)))
+                .alias(c)
+                for c, k in columns.items()
+            ]
+            if dates is not None:
+                cast.append(F.lit(dates[n]).alias("date"))
+            frames.append(df.select(*cast))
+        union = frames[0]
+        for frame in frames[1:]:
+            union = union.unionByName(frame)
+        return self._view(union)
 
     def empty(self, schema: dict[str, str]) -> ibis.Table:
-        return ibis.memtable({n: [] for n in schema}, schema=schema)
+        from ibis.backends.pyspark.datatypes import PySparkSchema
 
-    def create_view(self, name: str, expr: ibis.Table) -> None:
-        self.con.create_view(name, expr, overwrite=True)
+        return self._view(self.session.createDataFrame([], PySparkSchema.from_ibis(ibis.schema(schema))))
 
-    def query(self, sql: str) -> pa.Table:
-        return self.con.sql(sql, dialect="duckdb").to_pyarrow()
+    def materialise(self, name: str, expr: ibis.Table) -> ibis.Table:
+        cached = expr.cache()
+        self._cached.append(cached)
+        return cached
+
+    def materialise_sql(self, name: str, sql: str) -> ibis.Table:
+        return self.materialise(name, self.con.sql(sql, dialect="duckdb"))
 
     def to_arrow(self, expr: ibis.Table) -> pa.Table:
         return self.con.to_pyarrow(expr)
+
+    def release(self) -> None:
+        while self._cached:
+            self._cached.pop().release()
+        while self._views:
+            self.session.catalog.dropTempView(self._views.pop())
 
 
 # --- Spark ---------------------------------------------------------------------------------------

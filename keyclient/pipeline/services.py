@@ -24,8 +24,8 @@ from keyclient.core.bulk import bulk_insert
 from keyclient.customers.models import Customer
 from keyclient.pipeline import engine
 from keyclient.pipeline.indicators import DAILY, INDICATORS
-from keyclient.pipeline.month_end import value_month
 from keyclient.pipeline.models import ClientBankOutflow, ClientDailyIndicator, IndicatorWatermark
+from keyclient.pipeline.month_end import value_month
 from keyclient.products.models import BalanceSnapshot, SignificantTransaction
 
 ENGINES = ("duckdb", "spark")
@@ -46,9 +46,9 @@ def lake_dir() -> Path:
 def run_date(day: date, *, engine_name: str = "duckdb", actor: Any = None) -> dict[str, int]:
     """Compute and write `day`; returns the row counts written.
 
-    `duckdb` (the default) computes incrementally from the running state and keeps the day's state;
-    `spark` computes the same definitions through Ibis on Spark (`portable.py`, stateless: it reads the
-    month's balances and 90 days of transactions) and its results are written by the same code below."""
+    Both engines run the one definition of `portable.py` (Ibis) and read the running state kept in the
+    lake: `duckdb` (the default) keeps the day's state; `spark` keeps it only with
+    `settings.KEYCLIENT_SPARK_KEEP_STATE`. The results are written by the same code below."""
     if engine_name not in ENGINES:
         raise engine.PipelineError(f"unknown engine {engine_name!r}: use one of {', '.join(ENGINES)}")
     lake = lake_dir()
@@ -134,17 +134,23 @@ def run_date(day: date, *, engine_name: str = "duckdb", actor: Any = None) -> di
 
 
 def _compute_spark(con: duckdb.DuckDBPyConnection, lake: Path, day: date) -> None:
-    """Run the Ibis definitions on Spark and land `daily`, `bank_out`, `events` in `con` for the writes."""
+    """Run the Ibis definitions on Spark and land `daily`, `bank_out`, `events` in `con` for the writes
+    (and the day's state, kept when `settings.KEYCLIENT_SPARK_KEEP_STATE` is set)."""
+    from keyclient.pipeline import portable
+
     try:
-        from keyclient.pipeline import portable
+        target = portable.SparkTarget()
     except ImportError as exc:  # the optional extra is not installed
         raise engine.PipelineError(
             f"--engine spark needs the optional extra `spark` (uv sync --extra spark): {exc}"
         ) from exc
-    for name, table in portable.compute(portable.SparkTarget(), lake, day).items():
+    keep = bool(getattr(settings, "KEYCLIENT_SPARK_KEEP_STATE", False))
+    for name, table in portable.compute(target, lake, day, state=keep).items():
         con.register(f"{name}_arrow", table)
         con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
         con.unregister(f"{name}_arrow")
+    if keep:
+        engine.write_state(con, lake, day)
 
 
 def _set_customer_aum(day: date) -> None:

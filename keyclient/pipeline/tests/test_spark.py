@@ -1,8 +1,10 @@
 """Two engines, one definition: a small bank through DuckDB and through Spark gives identical results.
 
-The DuckDB engine (`engine.compute`, the production default) is compared with the Ibis definitions
-(`portable.py`) run on Spark (local mode) and, for good measure, on DuckDB: same rows, integer counts and
-dates equal, money equal to the cent. One SparkSession serves the whole module (it takes 7–30 s to start).
+The DuckDB engine (`engine.compute`, the production default) runs the Ibis definitions of `portable.py`
+compiled to DuckDB SQL; they are compared with the same definitions run on Spark (local mode): same
+rows, integer counts and dates equal, money equal to the cent. With and without running state: a run
+that reads the state kept by earlier runs equals a bootstrap run of the same date, on either engine.
+One SparkSession serves the whole module (it takes 7–30 s to start).
 """
 
 from __future__ import annotations
@@ -122,13 +124,18 @@ def cents(value: object) -> object:
 MONEY_COLUMNS = MONEY | {"amount", "amount_30d"}
 
 
-def normalised(table: pa.Table, keys: list[str]) -> list[tuple]:
+def normalised(table: pa.Table, keys: list[str], *, every_float: bool = False) -> list[tuple]:
+    """Rows sorted by `keys`, money to the cent (with `every_float`, every float column: the state's sums)."""
     rows = table.to_pylist()
     columns = table.column_names
+    money = (
+        {c for c in columns if pa.types.is_floating(table.schema.field(c).type)}
+        if every_float
+        else MONEY_COLUMNS
+    )
     out = [
         tuple(
-            cents(r[c]) if c in MONEY_COLUMNS else (int(r[c]) if isinstance(r[c], Decimal) else r[c])
-            for c in columns
+            cents(r[c]) if c in money else (int(r[c]) if isinstance(r[c], Decimal) else r[c]) for c in columns
         )
         for r in rows
     ]
@@ -136,15 +143,20 @@ def normalised(table: pa.Table, keys: list[str]) -> list[tuple]:
     return sorted(out, key=lambda r: tuple(str(r[i]) for i in index))
 
 
-def duckdb_engine(lake: Path, day: date) -> dict[str, pa.Table]:
+def duckdb_engine(lake: Path, day: date, *, keep: bool = False) -> dict[str, pa.Table]:
+    """The DuckDB engine's results and state tables for `day` (the state kept in the lake with `keep`)."""
     con = duckdb.connect()
     engine.compute(con, lake, day)
-    return {
-        name: con.sql(f"SELECT * FROM {name}").to_arrow_table() for name in ("daily", "bank_out", "events")
-    }
+    if keep:
+        engine.write_state(con, lake, day)
+    return {name: con.sql(f"SELECT * FROM {name}").to_arrow_table() for name in [*KEYS, *STATE_KEYS]}
 
 
 KEYS = {"daily": ["customer_no"], "bank_out": ["customer_no", "bank_code"], "events": ["txn_id"]}
+STATE_KEYS = {
+    "flows": ["customer_no"], "bank_flows": ["customer_no", "bank_code"], "mtd": ["customer_no"],
+    "recency": ["customer_no"], "windows": ["customer_no"],
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("day", [date(2026, 10, 31), date(2026, 11, 5)])
@@ -183,3 +195,64 @@ def test_pipeline_run_with_spark_writes_the_same_crm_rows(spark, bank, lake: Pat
     run_date(D)  # and the DuckDB engine replaces the date with the same values
     assert values(ZHANG, D) == EXPECTED_ZHANG
     assert ClientDailyIndicator.objects.filter(date=D).count() == 2
+
+
+def test_a_run_with_state_equals_a_bootstrap_run_and_spark_reads_the_same_state(
+    spark, settings, tmp_path: Path
+) -> None:
+    """A chain of DuckDB runs keeps state (windows summed, then rolled forward across a month start;
+    a day leaving the 30-day window read from its kept flows); the partitions that state summarises are
+    then deleted, so the next run can only be right by reading the state. Its results and state equal a
+    bootstrap run's on the full lake, and Spark reading the same state gives the same."""
+    settings.KEYCLIENT_SIGNIFICANT_AMOUNT = 50_000
+    day = date(2026, 11, 5)
+    full, lake = tmp_path / "full", tmp_path / "lake"
+    small_bank(full, day)
+    back30 = day - timedelta(days=30)
+    for extract in ("daily_balances", "accounts", "products"):  # every run needs balances and the catalog
+        _write(full, extract, back30, pq.read_table(full / extract / f"date={day}"))
+    bootstrap = duckdb_engine(full, day)
+    shutil.copytree(full, lake)
+    chain = [back30, *(day - timedelta(days=back) for back in (11, 5, 4, 3, 2, 1))]
+    for d in chain:
+        duckdb_engine(lake, d, keep=True)
+    assert sorted(p.name for p in (lake / "pipeline").iterdir()) == [f"date={d}" for d in chain]
+    for d in chain:  # what the state now holds
+        shutil.rmtree(lake / "transactions" / f"date={d}")
+    for n in range(1, day.day):
+        shutil.rmtree(lake / "daily_balances" / f"date={date(day.year, day.month, n)}")
+
+    with_state = duckdb_engine(lake, day)
+    on_spark = portable.compute(spark, lake, day, state=True)
+    assert (
+        len(with_state["daily"]) > 150 and len(with_state["windows"]) > 150 and len(with_state["events"]) > 20
+    )
+    for name, keys in KEYS.items():
+        want = normalised(bootstrap[name], keys)
+        assert normalised(with_state[name], keys) == want, name
+        assert on_spark[name].column_names == with_state[name].column_names, name
+        assert normalised(on_spark[name], keys) == want, name
+    for name, keys in STATE_KEYS.items():
+        want = normalised(bootstrap[name], keys, every_float=True)
+        assert normalised(with_state[name], keys, every_float=True) == want, name
+        assert normalised(on_spark[name], keys, every_float=True) == want, name
+    # Without the state the pruned lake gives other numbers: the state was read.
+    shutil.rmtree(lake / "pipeline")
+    pruned = duckdb_engine(lake, day)
+    assert normalised(pruned["daily"], KEYS["daily"]) != normalised(bootstrap["daily"], KEYS["daily"])
+
+
+def test_spark_keeps_the_state_when_asked_and_duckdb_goes_on_from_it(
+    spark, bank, settings, lake: Path
+) -> None:
+    settings.KEYCLIENT_SPARK_KEEP_STATE = True
+    run_date(date(2026, 10, 30), engine_name="spark")
+    kept = lake / "pipeline" / "date=2026-10-30"
+    assert sorted(p.name for p in kept.iterdir()) == sorted(f"{name}.parquet" for name in STATE_KEYS)
+    assert sorted(pq.read_table(kept / "recency.parquet").to_pylist(), key=lambda r: r["customer_no"]) == [
+        {"customer_no": ZHANG, "last_txn_date": date(2026, 10, 2)},
+        {"customer_no": LI, "last_txn_date": date(2026, 10, 30)},
+    ]
+    run_date(D)  # the DuckDB engine rolls the windows and month to date on from Spark's state
+    assert values(ZHANG, D) == EXPECTED_ZHANG
+    assert values(LI, D) == EXPECTED_LI
