@@ -1,5 +1,10 @@
 """What the pipeline writes into the CRM database: per-client daily indicators, outflows to other
-banks, and a watermark per indicator. Month-end balances go to `products.BalanceSnapshot`."""
+banks, and a watermark per indicator. Month-end balances go to `products.BalanceSnapshot`.
+
+The two per-client tables are daily snapshots written only by the pipeline, a million rows at a time,
+for clients it has just read from the client master: their client key has no database constraint
+(on PostgreSQL a per-row trigger at commit) and no index of its own (the unique client + date index
+serves lookups by client). Deleting a client still deletes its rows (Django applies the CASCADE)."""
 
 from __future__ import annotations
 
@@ -16,8 +21,9 @@ class ClientDailyIndicator(models.Model):
 
     date = models.DateField(_("date"))
     customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("client"), on_delete=models.CASCADE, related_name="+"
-    )
+        "customers.Customer", verbose_name=_("client"), on_delete=models.CASCADE, related_name="+",
+        db_constraint=False, db_index=False,  # a snapshot: see the module docstring
+    )  # fmt: skip
     aum = money(_("AUM"))
     deposit = money(_("deposits"))
     investment = money(_("investments"))
@@ -56,8 +62,9 @@ class ClientBankOutflow(models.Model):
 
     date = models.DateField(_("date"))
     customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("client"), on_delete=models.CASCADE, related_name="+"
-    )
+        "customers.Customer", verbose_name=_("client"), on_delete=models.CASCADE, related_name="+",
+        db_constraint=False, db_index=False,  # a snapshot: see the module docstring
+    )  # fmt: skip
     bank_code = models.CharField(_("bank code"), max_length=12)
     bank_name = models.CharField(_("bank"), max_length=60, blank=True)
     amount_30d = money(_("amount, 30 days"))
