@@ -72,6 +72,8 @@ VALID_BUT_REJECTED = {
     "contacts_create",
     "contacts_update",
     "contacts_partial_update",
+    # the reason needs 10 characters, the tier must suit the client's kind and differ from its tier
+    "tier_overrides_create",
 }
 METHODS = ("get", "put", "post", "patch", "delete")
 
@@ -199,6 +201,8 @@ def bind(case: Any) -> None:
         case.query = steer(case.query, "customer", TARGET.customer_ids)
     if path.startswith("/api/contacts/") and isinstance(case.body, dict):
         case.body = suit_value(steer(case.body, "customer", TARGET.customer_ids))
+    if path == "/api/tier-overrides/" and isinstance(case.body, dict):
+        case.body = suit_request(steer(case.body, "customer", TARGET.customer_ids))
 
 
 def steer(values: dict[str, Any], key: str, known: list[int]) -> dict[str, Any]:
@@ -228,6 +232,15 @@ def suit_value(body: dict[str, Any]) -> dict[str, Any]:
         and len(value) % 2 == 0
     ):
         return {**body, "value": VALID_CONTACT_VALUES[kind]}
+    return body
+
+
+def suit_request(body: dict[str, Any]) -> dict[str, Any]:
+    """Half of the tier requests with an even-length reason get a reason and tier the rules accept
+    (the in-scope client is a private-banking individual: an override to gold is a real request)."""
+    reason = body.get("reason")
+    if body.get("kind") in ("override", "disqualify") and isinstance(reason, str) and len(reason) % 2 == 0:
+        return {**body, "reason": "客户资产将在下月转入我行，申请调整等级", "tier": "gold"}
     return body
 
 
