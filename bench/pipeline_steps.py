@@ -325,6 +325,12 @@ def _patch_crm_writes(clock: Clock) -> None:
         clock.patch(crm_contacts, name, f"crm {name.replace('write_', '')}")
 
 
+def _insert_label(*args: Any, **kwargs: Any) -> str:
+    """`crm insert <table>` for either writer: bulk_insert(table, ...) or insert_from_duckdb(con, sql, table, ...)."""
+    table = args[0] if isinstance(args[0], str) else args[2]
+    return f"crm insert {table}"
+
+
 def step_run(args: argparse.Namespace) -> dict[str, Any]:
     from django.db import connection, transaction
 
@@ -353,7 +359,9 @@ def step_run(args: argparse.Namespace) -> dict[str, Any]:
     services.duckdb = shim  # type: ignore[assignment]
     clock.patch(engine, "compute", "compute")
     clock.patch(engine, "write_state", "state")
-    clock.patch(services, "bulk_insert", lambda table, *a, **k: f"crm insert {table}")
+    for writer in ("insert_from_duckdb", "bulk_insert"):  # the CRM writer (older trees: bulk_insert)
+        if hasattr(services, writer):
+            clock.patch(services, writer, _insert_label)
     clock.patch(services, "_set_customer_aum", "crm customer aum")
     clock.patch(services, "value_month", "month-end valuation")
     wall0, cpu0 = time.perf_counter(), time.process_time()

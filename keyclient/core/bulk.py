@@ -51,8 +51,12 @@ def insert_from_duckdb(con: Any, sql: str, table: str, columns: Sequence[str]) -
     """Insert the rows of the DuckDB query `sql` (columns in `columns` order) into `table`.
 
     On PostgreSQL DuckDB writes the rows as CSV and COPY reads the file as it is: no Python object per
-    row or value (a million rows in seconds). Elsewhere the rows go through `bulk_insert` in batches.
-    DuckDB's CSV and PostgreSQL's agree on NULL (an empty field) versus the empty string (`""`)."""
+    row or value (a million rows in seconds). DuckDB's CSV and PostgreSQL's agree on NULL (an empty
+    field) versus the empty string (`""`). On SQLite the rows go to `executemany` in batches, decimals
+    as floats and dates as ISO text, which is what SQLite stores for them anyway (a decimal column has
+    numeric affinity): no `Decimal` or `date` object per value."""
+    if connection.vendor == "sqlite":
+        return _insert_sqlite(con, sql, table, columns)
     if connection.vendor != "postgresql":
 
         def rows() -> Iterable[Sequence[Any]]:
@@ -74,6 +78,33 @@ def insert_from_duckdb(con: Any, sql: str, table: str, columns: Sequence[str]) -
                 while chunk := source.read(1 << 20):
                     copy.write(chunk)
             return raw.rowcount
+
+
+def _sqlite_value(column: str, duckdb_type: str) -> str:
+    """How one result column travels to SQLite: as the value SQLite would store for it."""
+    if duckdb_type.startswith("DECIMAL"):
+        return f"CAST({column} AS DOUBLE)"
+    if duckdb_type == "DATE":
+        return f"CAST({column} AS VARCHAR)"
+    return column
+
+
+def _insert_sqlite(con: Any, sql: str, table: str, columns: Sequence[str], batch: int = 100_000) -> int:
+    types = [str(t) for t in con.sql(sql).types]
+    if len(types) != len(columns):
+        raise ValueError(f"{table}: the query gives {len(types)} columns for {len(columns)} names")
+    names = [f"c{n}" for n in range(len(types))]
+    values = ", ".join(_sqlite_value(n, t) for n, t in zip(names, types, strict=True))
+    result = con.execute(f"SELECT {values} FROM ({sql}) AS q({', '.join(names)})")  # noqa: S608 - the caller's own query
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    placeholders = ", ".join(["%s"] * len(columns))
+    insert = f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) VALUES ({placeholders})"  # noqa: S608
+    written = 0
+    with connection.cursor() as cursor:
+        while rows := result.fetchmany(batch):
+            cursor.executemany(insert, rows)
+            written += len(rows)
+    return written
 
 
 def reset_sequence(table: str) -> None:

@@ -59,7 +59,7 @@ def state_dir(lake: Path, day: date) -> Path:
 
 def compute(con: duckdb.DuckDBPyConnection, lake: Path, day: date) -> None:
     """The DuckDB engine: run the one definition of the inputs (`portable.py`, Ibis compiled to DuckDB
-    SQL) in `con`, leaving the results `daily`, `bank_out`, `events` and the state tables `flows`,
+    SQL) in `con`, leaving the results `daily`, `bank_flows`, `events` and the state tables `flows`,
     `bank_flows`, `mtd`, `recency` of `day` as temp tables of `con` (for the CRM writes and
     `write_state`)."""
     from keyclient.pipeline import portable  # portable builds on the helpers above

@@ -3,8 +3,14 @@ banks, and a watermark per indicator. Month-end balances go to `products.Balance
 
 The two per-client tables are daily snapshots written only by the pipeline, a million rows at a time,
 for clients it has just read from the client master: their client key has no database constraint
-(on PostgreSQL a per-row trigger at commit) and no index of its own (the unique client + date index
-serves lookups by client). Deleting a client still deletes its rows (Django applies the CASCADE)."""
+(on PostgreSQL a per-row trigger at commit). Deleting a client still deletes its rows (Django applies
+the CASCADE).
+
+`ClientDailyIndicator` grows by one date at a time, so its one index leads with the date: a day's
+million rows append at the end of it instead of landing between every client's earlier days. Read it
+by date (the latest is the watermark's `through_date`); a client's daily history is in the lake.
+`ClientBankOutflow` holds the day's transfers per destination bank (tens of thousands of rows a day,
+not a 30-day window per client and bank, which is a million): `queries.outflow_by_bank` sums a window."""
 
 from __future__ import annotations
 
@@ -49,16 +55,15 @@ class ClientDailyIndicator(models.Model):
         verbose_name_plural = _("client daily indicators")
         ordering = ["customer", "-date"]
         constraints = [
-            models.UniqueConstraint(fields=["customer", "date"], name="client_daily_indicator_unique")
+            models.UniqueConstraint(fields=["date", "customer"], name="client_daily_indicator_unique")
         ]
-        indexes = [models.Index(fields=["date"], name="client_daily_ind_date_idx")]
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.date}"
 
 
 class ClientBankOutflow(models.Model):
-    """Money a client sent to one other bank over the 30 days to `date` (churn destination)."""
+    """Money a client sent to one other bank on `date` (where money goes when a client leaves)."""
 
     date = models.DateField(_("date"))
     customer = models.ForeignKey(
@@ -67,13 +72,13 @@ class ClientBankOutflow(models.Model):
     )  # fmt: skip
     bank_code = models.CharField(_("bank code"), max_length=12)
     bank_name = models.CharField(_("bank"), max_length=60, blank=True)
-    amount_30d = money(_("amount, 30 days"))
-    count_30d = models.IntegerField(_("transfers, 30 days"), default=0)
+    amount = money(_("amount"))
+    transfers = models.IntegerField(_("transfers"), default=0)
 
     class Meta:
         verbose_name = _("outflow to another bank")
         verbose_name_plural = _("outflows to other banks")
-        ordering = ["customer", "-date", "-amount_30d"]
+        ordering = ["customer", "-date", "-amount"]
         constraints = [
             models.UniqueConstraint(
                 fields=["customer", "date", "bank_code"], name="client_bank_outflow_unique"

@@ -6,10 +6,9 @@ as Ibis tables materialised there (`DuckDBTarget`: compiled with `ibis.to_sql` a
 of a plain duckdb connection; `SparkTarget`: Ibis's PySpark backend, cached DataFrames):
 
   daily       one row per client with today's balances: every DAILY indicator of `indicators.py`
-  bank_out    per client and destination bank: transfers out over 30 days
+  bank_flows  the day's transfers out per client and destination bank (also kept as state)
   events      the day's transactions worth a person's attention
   flows       state: the day's credits, debits, other-bank debits, fee income and count per client
-  bank_flows  state: the day's transfers out per client and destination bank
   mtd         state: month-to-date sums (days, AUM, deposits, loans, contribution) per client
   recency     state: the latest transaction date per client
   windows     state: the 30/90-day sums and counts per client (w below)
@@ -23,7 +22,6 @@ when present; without it the partitions it stands for are read (a bootstrap):
 
   windows      yesterday's `windows` + today − the day leaving each window (its kept `flows`, else its
                transactions); else summed over 90 days: each day's kept `flows`, else its transactions
-  bank_out     each of the 29 earlier days' kept `bank_flows`, else that day's transactions
   mtd          yesterday's `mtd` + today; else the month's balances, each day with its fee income (from
                its kept `flows`, else its fee and purchase transactions)
   recency      yesterday's `recency` + today; else the latest day in the 90-day window
@@ -94,7 +92,7 @@ STATE_COLUMNS: dict[str, dict[str, str]] = {
     },
 }  # fmt: skip
 assert tuple(STATE_COLUMNS) == STATE_TABLES
-RESULTS = ("daily", "bank_out", "events")
+RESULTS = ("daily", "bank_flows", "events")
 WINDOW_DAYS, SHORT_WINDOW_DAYS = 90, 30
 ONE = ibis.literal(1, "int64")
 
@@ -167,7 +165,6 @@ def tables(target: Any, lake: Path, day: date) -> dict[str, ibis.Table]:
     flows = keep("flows", _flows(today, fee_rates))
     bank_flows = keep("bank_flows", _bank_flows(today))
     events = keep("events", _events(today))
-    bank_out = keep("bank_out", _bank_window(src, bank_flows))
     mtd = keep("mtd", _month_to_date(src, b, flows, fee_rates))
     # Windows and recency roll forward from yesterday's state; without it they are summed again over
     # the 90 days (recency then knows the latest day in the window).
@@ -198,7 +195,7 @@ def tables(target: Any, lake: Path, day: date) -> dict[str, ibis.Table]:
         LEFT JOIN {h.get_name()} h ON b.customer_no = h.customer_no""",
     )
     return {
-        "daily": daily, "bank_out": bank_out, "events": events,
+        "daily": daily, "events": events,
         "flows": flows, "bank_flows": bank_flows, "mtd": mtd, "recency": recency, "windows": w,
     }  # fmt: skip
 
@@ -325,30 +322,6 @@ def _rolled_windows(src: _Sources, kept: ibis.Table, flows: ibis.Table, fee_rate
     return w.filter(w.n_90d > 0)  # a client whose 90 days hold no transaction any more
 
 
-def _bank_window(src: _Sources, bank_flows: ibis.Table) -> ibis.Table:
-    """Transfers out per client and destination bank over 30 days."""
-    earlier = _before(src.day, SHORT_WINDOW_DAYS)
-    kept = src.kept_days(earlier, "bank_flows")
-    rows = [bank_flows]
-    if (kept_flows := src.kept("bank_flows", kept)) is not None:
-        rows.append(kept_flows)
-    if (t := src.days("transactions", [d for d in earlier if d not in kept], TXN_COLUMNS)) is not None:
-        t = t.filter(_other_bank(t))
-        rows.append(
-            t.select(
-                "customer_no",
-                bank_code=t.counterparty_bank_code,
-                bank_name=t.counterparty_bank_name,
-                amount=t.amount,
-                n=ONE,
-            )
-        )
-    u = _union(rows)
-    return u.group_by("customer_no", "bank_code").aggregate(
-        bank_name=u.bank_name.max(), amount_30d=_money(u.amount), count_30d=u.n.sum().cast("int64")
-    )
-
-
 def _month_to_date(src: _Sources, b: ibis.Table, flows: ibis.Table, fee_rates: ibis.Table) -> ibis.Table:
     """Month-to-date sums per client: yesterday's kept sums plus today, else the month's balances."""
     price = pricing()
@@ -426,7 +399,7 @@ def _holdings(src: _Sources) -> ibis.Table:
 
 
 def compute(target: Any, lake: Path, day: date, *, state: bool = False) -> dict[str, pa.Table]:
-    """`daily`, `bank_out` and `events` of `day` as Arrow tables (and the state tables with `state`),
+    """`daily`, `bank_flows` and `events` of `day` as Arrow tables (and the state tables with `state`),
     computed by `target` (a DuckDBTarget or SparkTarget)."""
     made = tables(target, lake, day)
     try:

@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from keyclient.audit.actors import Job
 from keyclient.audit.services import record_event
-from keyclient.core.bulk import bulk_insert
+from keyclient.core.bulk import insert_from_duckdb
 from keyclient.customers.models import Customer
 from keyclient.pipeline import engine
 from keyclient.pipeline.indicators import DAILY, INDICATORS
@@ -63,62 +63,50 @@ def run_date(day: date, *, engine_name: str = "duckdb", actor: Any = None) -> di
         import signal
 
         os.kill(os.getpid(), signal.SIGKILL)
-    ids = Customer.objects.values_list("customer_no", "pk")
-    numbers, pks = zip(*ids, strict=True) if ids else ((), ())
-    con.register(
-        "crm_ids", pa.table({"customer_no": pa.array(numbers, pa.string()), "id": pa.array(pks, pa.int64())})
-    )
+    _register_crm_ids(con)
     names = [i.name for i in DAILY]
     cols = ", ".join(f"round({n}, 2)::DECIMAL(18, 2)" if n in MONEY else n for n in names)
     counts: dict[str, int] = {}
     with transaction.atomic():
         ClientDailyIndicator.objects.filter(date=day)._raw_delete(ClientDailyIndicator.objects.db)
-        counts["daily"] = bulk_insert(
+        counts["daily"] = insert_from_duckdb(
+            con,
+            f"SELECT DATE '{day}', c.id, {cols} FROM daily JOIN crm_ids c USING (customer_no) ORDER BY c.id",
             ClientDailyIndicator._meta.db_table,
             ["date", "customer_id", *names],
-            _rows(
-                con,
-                f"SELECT DATE '{day}', c.id, {cols} FROM daily JOIN crm_ids c USING (customer_no) ORDER BY c.id",
-            ),
         )
         if os.environ.get(CRASH_ENV) == "pipeline_mid_write":
             import signal
 
             os.kill(os.getpid(), signal.SIGKILL)
         ClientBankOutflow.objects.filter(date=day)._raw_delete(ClientBankOutflow.objects.db)
-        counts["bank_outflows"] = bulk_insert(
+        counts["bank_outflows"] = insert_from_duckdb(
+            con,
+            f"""SELECT DATE '{day}', c.id, bank_code, coalesce(bank_name, ''), round(amount, 2)::DECIMAL(18, 2), n
+            FROM bank_flows JOIN crm_ids c USING (customer_no) ORDER BY c.id, bank_code""",
             ClientBankOutflow._meta.db_table,
-            ["date", "customer_id", "bank_code", "bank_name", "amount_30d", "count_30d"],
-            _rows(
-                con,
-                f"""SELECT DATE '{day}', c.id, bank_code, coalesce(bank_name, ''), round(amount_30d, 2)::DECIMAL(18, 2),
-                count_30d FROM bank_out JOIN crm_ids c USING (customer_no) ORDER BY c.id, bank_code""",
-            ),
+            ["date", "customer_id", "bank_code", "bank_name", "amount", "transfers"],
         )
         SignificantTransaction.objects.filter(date=day)._raw_delete(SignificantTransaction.objects.db)
-        counts["events"] = bulk_insert(
+        counts["events"] = insert_from_duckdb(
+            con,
+            f"""SELECT txn_id, DATE '{day}', c.id, round(amount, 2)::DECIMAL(18, 2), direction, txn_type, channel,
+            bank_code, bank_name, counterparty_name FROM events JOIN crm_ids c USING (customer_no) ORDER BY txn_id""",
             SignificantTransaction._meta.db_table,
             [
                 "txn_id", "date", "customer_id", "amount", "direction", "txn_type", "channel",
                 "counterparty_bank_code", "counterparty_bank_name", "counterparty_name",
             ],
-            _rows(
-                con,
-                f"""SELECT txn_id, DATE '{day}', c.id, round(amount, 2)::DECIMAL(18, 2), direction, txn_type, channel,
-                bank_code, bank_name, counterparty_name FROM events JOIN crm_ids c USING (customer_no) ORDER BY txn_id""",
-            ),
         )  # fmt: skip
         if day.day == calendar.monthrange(day.year, day.month)[1]:
             BalanceSnapshot.objects.filter(as_of=day)._raw_delete(BalanceSnapshot.objects.db)
-            counts["month_end"] = bulk_insert(
+            counts["month_end"] = insert_from_duckdb(
+                con,
+                f"""SELECT DATE '{day}', c.id, round(aum, 2)::DECIMAL(18, 2), round(aum_mtd_avg, 2)::DECIMAL(18, 2),
+                round(deposit, 2)::DECIMAL(18, 2), round(investment, 2)::DECIMAL(18, 2), round(loan, 2)::DECIMAL(18, 2)
+                FROM daily JOIN crm_ids c USING (customer_no) ORDER BY c.id""",
                 BalanceSnapshot._meta.db_table,
                 ["as_of", "customer_id", "aum", "aum_madb", "deposit", "investment", "loan"],
-                _rows(
-                    con,
-                    f"""SELECT DATE '{day}', c.id, round(aum, 2)::DECIMAL(18, 2), round(aum_mtd_avg, 2)::DECIMAL(18, 2),
-                    round(deposit, 2)::DECIMAL(18, 2), round(investment, 2)::DECIMAL(18, 2), round(loan, 2)::DECIMAL(18, 2)
-                    FROM daily JOIN crm_ids c USING (customer_no) ORDER BY c.id""",
-                ),
             )
             _set_customer_aum(day)
             counts.update(value_month(con, lake, day, actor=actor))
@@ -134,7 +122,7 @@ def run_date(day: date, *, engine_name: str = "duckdb", actor: Any = None) -> di
 
 
 def _compute_spark(con: duckdb.DuckDBPyConnection, lake: Path, day: date) -> None:
-    """Run the Ibis definitions on Spark and land `daily`, `bank_out`, `events` in `con` for the writes
+    """Run the Ibis definitions on Spark and land `daily`, `bank_flows`, `events` in `con` for the writes
     (and the day's state, kept when `settings.KEYCLIENT_SPARK_KEEP_STATE` is set)."""
     from keyclient.pipeline import portable
 
@@ -153,22 +141,27 @@ def _compute_spark(con: duckdb.DuckDBPyConnection, lake: Path, day: date) -> Non
         engine.write_state(con, lake, day)
 
 
+def _register_crm_ids(con: duckdb.DuckDBPyConnection) -> None:
+    """The client master's keys as the DuckDB table `crm_ids` (customer_no → id), read in one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT customer_no, id FROM {Customer._meta.db_table}")
+        rows = cursor.fetchall()
+    numbers, pks = zip(*rows, strict=True) if rows else ((), ())
+    con.register(
+        "crm_ids", pa.table({"customer_no": pa.array(numbers, pa.string()), "id": pa.array(pks, pa.int64())})
+    )
+
+
 def _set_customer_aum(day: date) -> None:
-    """At a month end the client master's `aum` becomes the month's MADB (lists sort on it)."""
+    """At a month end the client master's `aum` becomes the month's MADB (lists sort on it): one
+    UPDATE joined to the month's snapshots."""
     customers, snapshots = Customer._meta.db_table, BalanceSnapshot._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""UPDATE {customers} SET aum = (SELECT b.aum_madb FROM {snapshots} b
-                WHERE b.customer_id = {customers}.id AND b.as_of = %s), aum_as_of = %s
-            WHERE id IN (SELECT customer_id FROM {snapshots} WHERE as_of = %s)""",
-            [day, day, day],
+            f"""UPDATE {customers} SET aum = b.aum_madb, aum_as_of = %s FROM {snapshots} b
+            WHERE b.customer_id = {customers}.id AND b.as_of = %s""",
+            [day, day],
         )
-
-
-def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
-    result = con.execute(sql)
-    while batch := result.fetchmany(50_000):
-        yield from batch
 
 
 def backfill(

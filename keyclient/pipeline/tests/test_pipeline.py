@@ -12,6 +12,7 @@ import pytest
 
 from keyclient.pipeline.indicators import INDICATORS
 from keyclient.pipeline.models import ClientBankOutflow, ClientDailyIndicator, IndicatorWatermark
+from keyclient.pipeline.queries import outflow_by_bank
 from keyclient.pipeline.services import backfill, run_date
 from keyclient.products.models import BalanceSnapshot, SignificantTransaction
 from keyclient.valuation.models import TierAssignment
@@ -150,7 +151,7 @@ def test_month_end_values_incremental(bank, lake: Path) -> None:
     # At a month end the valuation runs too: every CRM client is valued (five in the persona bank), and
     # the persona tiers fall to mass on these small balances.
     assert counts == {
-        "daily": 2, "bank_outflows": 2, "events": 3, "month_end": 2,
+        "daily": 2, "bank_outflows": 1, "events": 3, "month_end": 2,
         "value_scores": 5, "tier_assignments": 5, "tier_changes": 5,
     }  # fmt: skip
     assert TierAssignment.objects.filter(as_of=D, customer__customer_no=LI).values_list("basis", "tier").get() == (
@@ -178,8 +179,11 @@ def test_month_end_values_incremental(bank, lake: Path) -> None:
     assert list(
         ClientBankOutflow.objects.filter(date=D)
         .order_by("bank_code")
-        .values_list("customer__customer_no", "bank_code", "bank_name", "amount_30d", "count_30d")
-    ) == [(ZHANG, "105", "中国建设银行", M("17.00"), 1), (ZHANG, "308", "招商银行", M("23.00"), 1)]
+        .values_list("customer__customer_no", "bank_code", "bank_name", "amount", "transfers")
+    ) == [(ZHANG, "308", "招商银行", M("23.00"), 1)]  # the day's transfers: 17 to 105 left on 2 Oct
+    assert outflow_by_bank(bank.customers["zhang"], D) == [
+        {"bank_code": "308", "name": "招商银行", "total": M("23.00"), "count": 1}
+    ]
     assert list(BalanceSnapshot.objects.filter(as_of=D).order_by("customer__customer_no").values_list("aum", "aum_madb", "deposit", "investment", "loan")) == [
         (M("150.00"), M("12.58"), M("120.00"), M("30.00"), M("0.00")),
         (M("1000.00"), M("96.77"), M("1000.00"), M("0.00"), M("500.00")),
@@ -200,7 +204,7 @@ def test_without_state_equals_incremental_and_rerun_replaces(bank, lake: Path) -
     shutil.rmtree(lake / "pipeline")
     run_date(D)
     assert ClientDailyIndicator.objects.filter(date=D).count() == 2
-    assert ClientBankOutflow.objects.filter(date=D).count() == 2
+    assert ClientBankOutflow.objects.filter(date=D).count() == 1
     assert BalanceSnapshot.objects.filter(as_of=D).count() == 2
     assert SignificantTransaction.objects.filter(date=D).count() == 3
 
@@ -218,3 +222,29 @@ def test_backfill_month_ends_only(bank, lake: Path) -> None:
     assert backfill(date(2026, 10, 1), date(2026, 11, 29), month_ends=True) == [D]
     assert values(ZHANG, D) == EXPECTED_ZHANG  # month to date and windows bootstrapped from the partitions
     assert BalanceSnapshot.objects.filter(as_of=D).count() == 2
+
+
+def test_outflow_by_bank_sums_the_window_per_bank(bank) -> None:
+    zhang, li = bank.customers["zhang"], bank.customers["li"]
+    for day, customer, code, amount in [
+        (date(2026, 10, 1), zhang, "105", "5.00"),  # 31 days before D: outside the 30
+        (date(2026, 10, 2), zhang, "105", "17.00"),  # the first of the 30
+        (date(2026, 10, 20), zhang, "105", "3.00"),
+        (D, zhang, "308", "23.00"),
+        (D, li, "105", "99.00"),  # another client
+    ]:
+        ClientBankOutflow.objects.create(
+            date=day,
+            customer=customer,
+            bank_code=code,
+            bank_name=f"bank {code}",
+            amount=M(amount),
+            transfers=1,
+        )
+    assert outflow_by_bank(zhang, D) == [
+        {"bank_code": "308", "name": "bank 308", "total": M("23.00"), "count": 1},
+        {"bank_code": "105", "name": "bank 105", "total": M("20.00"), "count": 2},
+    ]
+    assert outflow_by_bank(zhang, D, days=1) == [
+        {"bank_code": "308", "name": "bank 308", "total": M("23.00"), "count": 1}
+    ]
