@@ -399,22 +399,40 @@ def intake(
         )
         return
     state_file.unlink(missing_ok=True)
-    fresh_database(work / "var", pg)
     s = result["steps"]
+    resume = args.resume_intake
+    if resume and resume not in [name for name, _lo, _hi in chunks]:
+        raise SystemExit(f"--resume-intake: no history load named {resume} in {[c[0] for c in chunks]}")
+    if not resume:
+        fresh_database(work / "var", pg)
     s["migrate"] = steps.run("migrate", [KEYCLIENT, "migrate", "--no-input", "-v", "0"], json_out=False)
-    s["org"] = steps.run("org", steps_script("org", str(extracts)))
-    loads = [
-        steps.run(
-            f"intake_{name}",
-            steps_script("intake", str(work / "sources" / name), "--date", str(hi), "--history"),
+    if not resume:
+        s["org"] = steps.run("org", steps_script("org", str(extracts)))
+    loads = []
+    for name, _lo, hi in chunks:
+        if resume and name < resume:  # loaded by the interrupted run: its measurement as it reported it
+            earlier = json.loads((work / "steps" / f"intake_{name}.json").read_text())
+            earlier.setdefault(
+                "process",
+                {"wall_s": earlier["wall_s"], "cpu_s": earlier["cpu_s"], "peak_rss_mb": earlier.get("peak_rss_mb", 0),
+                 "load_before": [], "load_after": []},
+            )  # fmt: skip
+            loads.append(earlier)
+            continue
+        resume = None
+        loads.append(
+            steps.run(
+                f"intake_{name}",
+                steps_script("intake", str(work / "sources" / name), "--date", str(hi), "--history"),
+            )
         )
-        for name, _lo, hi in chunks
-    ]
+    if args.resume_intake:
+        result["intake_resumed_from"] = args.resume_intake
     s["intake_history"] = combine(loads)
     s["intake_day"] = steps.run(
         "intake_day", steps_script("intake", str(work / "sources" / "day"), "--date", str(next_day))
     )
-    keep = {k: s[k] for k in ("migrate", "org", "intake_history", "intake_day")}
+    keep = {k: s[k] for k in ("migrate", "org", "intake_history", "intake_day") if k in s}
     commit = result["machine"].get("git_commit")
     state_file.write_text(json.dumps({**wanted, "complete": True, "commit": commit, "steps": keep}, indent=2))
 
@@ -721,6 +739,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--explain", type=int, default=3, help="EXPLAIN ANALYZE the N slowest statements of the bootstrap"
+    )
+    parser.add_argument(
+        "--resume-intake",
+        metavar="LOAD",
+        help="an interrupted intake: keep the database and lake, run the history loads from LOAD on "
+        "(e.g. history-2026-07; the earlier loads' figures are read from WORK/steps/)",
     )
     parser.add_argument("--no-pandas", action="store_true", help="skip the pandas baseline")
     parser.add_argument(
