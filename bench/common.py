@@ -200,6 +200,9 @@ def app_env(database_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
         }
     )
     env.update(extra)
+    # As an installed deployment runs: with bytecode caches. This machine sets PYTHONDONTWRITEBYTECODE,
+    # which makes every process compile every module it imports again (seconds for Django, Ibis, pandas).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     (var_dir / "static").mkdir(parents=True, exist_ok=True)  # whitenoise warns when STATIC_ROOT is missing
     return env
 

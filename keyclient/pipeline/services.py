@@ -14,12 +14,14 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 from django.conf import settings
 from django.db import connection, transaction
 from tqdm import tqdm
 
 from keyclient.audit.actors import Job
 from keyclient.audit.services import record_event
+from keyclient.core.arrow import fetch_arrow
 from keyclient.core.bulk import insert_from_duckdb
 from keyclient.customers.models import Customer
 from keyclient.pipeline import engine
@@ -63,7 +65,7 @@ def run_date(day: date, *, engine_name: str = "duckdb", actor: Any = None) -> di
         import signal
 
         os.kill(os.getpid(), signal.SIGKILL)
-    _register_crm_ids(con)
+    _register_crm_ids(con, lake)
     names = [i.name for i in DAILY]
     cols = ", ".join(f"round({n}, 2)::DECIMAL(18, 2)" if n in MONEY else n for n in names)
     counts: dict[str, int] = {}
@@ -141,15 +143,30 @@ def _compute_spark(con: duckdb.DuckDBPyConnection, lake: Path, day: date) -> Non
         engine.write_state(con, lake, day)
 
 
-def _register_crm_ids(con: duckdb.DuckDBPyConnection) -> None:
-    """The client master's keys as the DuckDB table `crm_ids` (customer_no → id), read in one query."""
+def _register_crm_ids(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
+    """The client master's keys as the DuckDB table `crm_ids` (customer_no → id).
+
+    Reading a million keys out of the CRM costs seconds a run, and they rarely change: they are kept
+    in `<lake>/_crm/customer_ids.parquet` with the database, the number of clients and the largest id
+    they were read at, and read again when any of these differ (a client added or deleted; a client's
+    number and id never change)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT customer_no, id FROM {Customer._meta.db_table}")
-        rows = cursor.fetchall()
-    numbers, pks = zip(*rows, strict=True) if rows else ((), ())
-    con.register(
-        "crm_ids", pa.table({"customer_no": pa.array(numbers, pa.string()), "id": pa.array(pks, pa.int64())})
-    )
+        cursor.execute(f"SELECT count(*), max(id) FROM {Customer._meta.db_table}")
+        count, largest = cursor.fetchone()
+    token = f"{connection.vendor}:{connection.settings_dict['NAME']}:{count}:{largest}"
+    cache, marker = lake / "_crm" / "customer_ids.parquet", lake / "_crm" / "customer_ids.token"
+    if not (cache.exists() and marker.exists() and marker.read_text() == token):
+        keys = fetch_arrow(
+            f"SELECT customer_no, id FROM {Customer._meta.db_table}",
+            [],
+            pa.schema([("customer_no", pa.string()), ("id", pa.int64())]),
+        )
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        pq.write_table(keys, tmp)
+        os.replace(tmp, cache)
+        marker.write_text(token)
+    con.execute(f"CREATE TEMP TABLE crm_ids AS SELECT * FROM read_parquet({engine.lit(cache)})")
 
 
 def _set_customer_aum(day: date) -> None:

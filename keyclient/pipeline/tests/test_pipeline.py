@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from keyclient.customers.models import Customer
 from keyclient.pipeline.indicators import INDICATORS
 from keyclient.pipeline.models import ClientBankOutflow, ClientDailyIndicator, IndicatorWatermark
 from keyclient.pipeline.queries import outflow_by_bank
@@ -248,3 +249,16 @@ def test_outflow_by_bank_sums_the_window_per_bank(bank) -> None:
     assert outflow_by_bank(zhang, D, days=1) == [
         {"bank_code": "308", "name": "bank 308", "total": M("23.00"), "count": 1}
     ]
+
+
+def test_client_keys_are_read_again_when_the_client_master_changes(bank, lake: Path) -> None:
+    keys = lake / "_crm" / "customer_ids.parquet"
+    run_date(date(2026, 10, 30))
+    assert duckdb.sql(f"SELECT count(*) FROM '{keys}'").fetchall() == [(5,)]  # the persona bank's clients
+    zhang = bank.customers["zhang"]
+    Customer.objects.create(
+        customer_no="6200000099", kind=zhang.kind, name="新客户", home_org_unit=zhang.home_org_unit
+    )
+    run_date(D)
+    assert duckdb.sql(f"SELECT count(*) FROM '{keys}' WHERE customer_no = '6200000099'").fetchall() == [(1,)]
+    assert ClientDailyIndicator.objects.filter(date=D).count() == 2  # keys joined as before
