@@ -346,13 +346,20 @@ def step_run(args: argparse.Namespace) -> dict[str, Any]:
     if args.clear:
         # A first run, not a re-run: remove earlier benchmark results for this date and later
         # (untimed), so that the measured run writes into empty date ranges as a first run does.
+        cleared: list[tuple[Any, str]] = [
+            (ClientDailyIndicator, "date__gte"),
+            (ClientBankOutflow, "date__gte"),
+            (SignificantTransaction, "date__gte"),
+            (BalanceSnapshot, "as_of__gte"),
+        ]
+        try:  # the month-end valuation's rows (trees before issue 5 have none)
+            from keyclient.valuation.models import TierAssignment, ValueScore
+
+            cleared += [(ValueScore, "as_of__gte"), (TierAssignment, "as_of__gte")]
+        except ImportError:
+            pass
         with transaction.atomic():
-            for model, field in (
-                (ClientDailyIndicator, "date__gte"),
-                (ClientBankOutflow, "date__gte"),
-                (SignificantTransaction, "date__gte"),
-                (BalanceSnapshot, "as_of__gte"),
-            ):
+            for model, field in cleared:
                 model.objects.filter(**{field: args.date})._raw_delete(model.objects.db)
     clock = Clock()
     shim = DuckDBShim(services.duckdb)

@@ -6,8 +6,9 @@ through here so that a million rows never become a million ORM objects.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,30 @@ def _insert_sqlite(con: Any, sql: str, table: str, columns: Sequence[str], batch
             cursor.executemany(insert, rows)
             written += len(rows)
     return written
+
+
+@contextlib.contextmanager
+def indexes_rebuilt(table: str, column: str) -> Iterator[None]:
+    """Around a bulk UPDATE of `column` of most rows of `table`: on SQLite, drop the table's indexes
+    that hold the column and build them again afterwards (one sort each instead of a million random
+    B-tree updates: at a million clients 7 s instead of 36 s). Call it inside a transaction: readers
+    (WAL mode) keep seeing the old rows and indexes until it commits, and a rollback restores them.
+    Elsewhere it does nothing (PostgreSQL would lock the table against readers for the transaction)."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL",
+            [table],
+        )
+        indexes = [(name, sql) for name, sql in cursor.fetchall() if connection.ops.quote_name(column) in sql]
+        for name, _sql in indexes:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    yield
+    with connection.cursor() as cursor:
+        for _name, sql in indexes:
+            cursor.execute(sql)
 
 
 def reset_sequence(table: str) -> None:

@@ -7,9 +7,11 @@ import datetime as dt
 from decimal import Decimal
 
 import duckdb
+from django.db import connection, transaction
 
 from keyclient.audit.models import BusinessEvent
-from keyclient.core.bulk import insert_from_duckdb
+from keyclient.core.bulk import indexes_rebuilt, insert_from_duckdb
+from keyclient.customers.models import Customer
 from keyclient.pipeline.indicators import DAILY
 from keyclient.pipeline.models import ClientDailyIndicator
 from keyclient.valuation.models import ValueScore
@@ -62,3 +64,24 @@ def test_null_empty_decimal_date_and_boolean_survive(bank) -> None:  # type: ign
         "",
         {"tier": "gold"},
     )
+
+
+def index_names(table: str) -> set[str]:
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, table)
+    return {name for name, info in found.items() if info["index"]}
+
+
+def test_indexes_rebuilt_puts_back_every_index(db) -> None:  # type: ignore[no-untyped-def]
+    table = Customer._meta.db_table
+    before = index_names(table)
+    with transaction.atomic(), indexes_rebuilt(table, "aum"):
+        during = index_names(table)
+    assert index_names(table) == before
+    if connection.vendor == "sqlite":  # the list's five AUM indexes are gone while the update runs
+        assert before - during == {
+            "customer_unit_aum_idx", "customer_rm_aum_idx", "customer_status_aum_idx", "customer_aum_idx",
+            "customer_tier_aum_idx",
+        }  # fmt: skip
+    else:  # PostgreSQL keeps them (dropping one would lock readers out until the commit)
+        assert during == before
