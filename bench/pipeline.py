@@ -639,7 +639,7 @@ def report(result: dict[str, Any]) -> None:
         n, proc = rows_of(name, step), step["process"]
         print(
             f"{label:<32}{step['wall_s']:>9.1f}{step['cpu_s']:>9.1f}{n:>15,}{n / step['wall_s']:>13,.0f}"
-            f"{proc['peak_rss_mb']:>9,}  {proc['load_before'][0]} → {proc['load_after'][0]}"
+            f"{proc['peak_rss_mb']:>9,}  {(proc['load_before'] or ['?'])[0]} → {(proc['load_after'] or ['?'])[0]}"
         )
     print("(wall/cpu s: inside the step's process, without interpreter start; RSS: the process's peak)")
     warm = steps.get("state_warmup")

@@ -1,5 +1,12 @@
 """Snapshots the pipeline writes: holdings per client and product, balances per client and month,
-and transactions worth a person's attention."""
+and transactions worth a person's attention.
+
+`BalanceSnapshot` (a million rows a month end) and `SignificantTransaction` (tens of thousands a day)
+are written only by the pipeline, for clients it has just read from the client master: like its own
+snapshot tables (see `keyclient.pipeline.models`) their client key has no database constraint (a
+lookup or trigger per row) and no index of its own (the client + date index serves it); deleting a
+client still deletes their rows (Django applies the CASCADE). Each has an index on its date, which
+the pipeline's replace-the-date delete reads."""
 
 from __future__ import annotations
 
@@ -44,11 +51,9 @@ class BalanceSnapshot(models.Model):
 
     as_of = models.DateField(_("month end"))
     customer = models.ForeignKey(
-        "customers.Customer",
-        verbose_name=_("client"),
-        on_delete=models.CASCADE,
-        related_name="balance_snapshots",
-    )
+        "customers.Customer", verbose_name=_("client"), on_delete=models.CASCADE,
+        related_name="balance_snapshots", db_constraint=False, db_index=False,  # see the module docstring
+    )  # fmt: skip
     aum = models.DecimalField(_("AUM at month end"), max_digits=18, decimal_places=2)
     aum_madb = models.DecimalField(_("AUM monthly average"), max_digits=18, decimal_places=2)
     deposit = models.DecimalField(_("deposits"), max_digits=18, decimal_places=2)
@@ -60,6 +65,7 @@ class BalanceSnapshot(models.Model):
         verbose_name_plural = _("balance snapshots")
         ordering = ["customer", "as_of"]
         constraints = [models.UniqueConstraint(fields=["customer", "as_of"], name="balance_snapshot_unique")]
+        indexes = [models.Index(fields=["as_of"], name="balance_snapshot_as_of_idx")]
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.as_of}"
@@ -71,11 +77,9 @@ class SignificantTransaction(models.Model):
     txn_id = models.BigIntegerField(_("transaction id"), unique=True)
     date = models.DateField(_("date"))
     customer = models.ForeignKey(
-        "customers.Customer",
-        verbose_name=_("client"),
-        on_delete=models.CASCADE,
-        related_name="significant_transactions",
-    )
+        "customers.Customer", verbose_name=_("client"), on_delete=models.CASCADE,
+        related_name="significant_transactions", db_constraint=False, db_index=False,  # see the module docstring
+    )  # fmt: skip
     amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2)
     direction = models.CharField(_("direction"), max_length=1, choices=Direction.choices)
     txn_type = models.CharField(_("type"), max_length=30, choices=TransactionType.choices)
@@ -88,7 +92,10 @@ class SignificantTransaction(models.Model):
         verbose_name = _("significant transaction")
         verbose_name_plural = _("significant transactions")
         ordering = ["customer", "-date", "-amount"]
-        indexes = [models.Index(fields=["customer", "-date"], name="sig_txn_customer_date_idx")]
+        indexes = [
+            models.Index(fields=["customer", "-date"], name="sig_txn_customer_date_idx"),
+            models.Index(fields=["date"], name="sig_txn_date_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.txn_id}"
