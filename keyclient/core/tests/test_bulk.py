@@ -8,12 +8,13 @@ from decimal import Decimal
 
 import duckdb
 from django.db import connection, transaction
+from django.db.models import Max, Sum
 
 from keyclient.audit.models import BusinessEvent
 from keyclient.core.bulk import indexes_rebuilt, insert_from_duckdb
 from keyclient.customers.models import Customer
 from keyclient.pipeline.indicators import DAILY
-from keyclient.pipeline.models import ClientDailyIndicator
+from keyclient.pipeline.models import ClientBankOutflow, ClientDailyIndicator
 from keyclient.valuation.models import ValueScore
 
 
@@ -85,3 +86,21 @@ def test_indexes_rebuilt_puts_back_every_index(db) -> None:  # type: ignore[no-u
         }  # fmt: skip
     else:  # PostgreSQL keeps them (dropping one would lock readers out until the commit)
         assert during == before
+
+
+def test_many_rows_arrive_whole_across_statements(db) -> None:  # type: ignore[no-untyped-def]
+    # 1,203 rows: on SQLite two full statements of 500 rows and one of 203 (PostgreSQL: one COPY).
+    written = insert_from_duckdb(
+        duckdb.connect(),
+        """SELECT DATE '2026-10-31', 7, 'B' || i, '', (i / 100)::DECIMAL(18, 2), i FROM range(1, 1204) t(i)""",
+        ClientBankOutflow._meta.db_table,
+        ["date", "customer_id", "bank_code", "bank_name", "amount", "transfers"],
+    )
+    rows = ClientBankOutflow.objects.filter(customer_id=7)
+    assert written == 1203
+    assert rows.count() == 1203
+    assert rows.aggregate(total=Sum("amount"), most=Max("transfers")) == {
+        "total": Decimal("7242.06"),
+        "most": 1203,
+    }
+    assert rows.get(bank_code="B1203").amount == Decimal("12.03")
