@@ -1,8 +1,9 @@
 """Snapshots the pipeline writes: holdings per client and product, balances per client and month,
 and transactions worth a person's attention.
 
-`BalanceSnapshot` (a million rows a month end) and `SignificantTransaction` (tens of thousands a day)
-are written only by the pipeline, for clients it has just read from the client master: like its own
+`Holding` (millions of rows each intake), `BalanceSnapshot` (a million rows a month end) and
+`SignificantTransaction` (tens of thousands a day) are written only by the intake and the pipeline, for
+clients just read from the client master: like its own
 snapshot tables (see `keyclient.pipeline.models`) their client key has no database constraint (a
 lookup or trigger per row) and no index of its own (the client + date index serves it); deleting a
 client still deletes their rows (Django applies the CASCADE). Each has an index on its date, which
@@ -18,12 +19,14 @@ from keyclient.security.fields import EncryptedTextField
 
 
 class Holding(models.Model):
-    """What one client holds in one product account at a month end."""
+    """What one client holds in one product account at a month end (the intake replaces the latest
+    snapshot: millions of rows a load, so the client key has no per-row constraint either)."""
 
     as_of = models.DateField(_("as of"))
     customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("client"), on_delete=models.CASCADE, related_name="holdings"
-    )
+        "customers.Customer", verbose_name=_("client"), on_delete=models.CASCADE, related_name="holdings",
+        db_constraint=False, db_index=False,  # see the module docstring
+    )  # fmt: skip
     product = models.ForeignKey(
         "products.Product", verbose_name=_("product"), on_delete=models.PROTECT, related_name="+"
     )
@@ -38,7 +41,9 @@ class Holding(models.Model):
         ordering = ["customer", "-as_of", "-balance"]
         constraints = [
             models.UniqueConstraint(
-                fields=["customer", "as_of", "account_no"], name="holding_unique_per_month"
+                # the blind index: the encrypted number differs at every encryption
+                fields=["customer", "as_of", "account_bidx"],
+                name="holding_unique_per_month",
             )
         ]
 
