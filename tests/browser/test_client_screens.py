@@ -35,6 +35,7 @@ def month_ends(last: dt.date, count: int) -> list[dt.date]:
 def zhang_balances(bank):  # type: ignore[no-untyped-def]
     """张三 with two holdings at the latest month end and twelve monthly balance snapshots."""
     from keyclient.products.models import BalanceSnapshot, Holding, Product
+    from keyclient.products.services import account_bidx
 
     zhang = bank.customers["zhang"]
     deposit = Product.objects.create(
@@ -45,13 +46,15 @@ def zhang_balances(bank):  # type: ignore[no-untyped-def]
     )
     as_of = dt.date(2026, 10, 31)
     Holding.objects.create(
-        as_of=as_of, customer=zhang, product=deposit, account_no=ZHANG_ACCOUNTS[0], balance=Decimal("4000000")
-    )
+        as_of=as_of, customer=zhang, product=deposit, account_no=ZHANG_ACCOUNTS[0],
+        account_bidx=account_bidx(ZHANG_ACCOUNTS[0]), balance=Decimal("4000000"),
+    )  # fmt: skip
     Holding.objects.create(
         as_of=as_of,
         customer=zhang,
         product=wmp,
         account_no=ZHANG_ACCOUNTS[1],
+        account_bidx=account_bidx(ZHANG_ACCOUNTS[1]),
         balance=Decimal("8000000"),
         maturity_date=dt.date(2027, 3, 31),
     )
