@@ -367,9 +367,8 @@ def step_run(args: argparse.Namespace) -> dict[str, Any]:
     services.duckdb = shim  # type: ignore[assignment]
     clock.patch(engine, "compute", "compute")
     clock.patch(engine, "write_state", "state")
-    for writer in ("insert_from_duckdb", "bulk_insert"):  # the CRM writer (older trees: bulk_insert)
-        if hasattr(services, writer):
-            clock.patch(services, writer, _insert_label)
+    clock.patch(services, "insert_from_duckdb", _insert_label)
+    clock.patch(services, "bulk_insert", _insert_label)  # the writer of older trees (patch skips if absent)
     clock.patch(services, "_set_customer_aum", "crm customer aum")
     clock.patch(services, "value_month", "month-end valuation")
     wall0, cpu0 = time.perf_counter(), time.process_time()

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 from tqdm import tqdm
 
 from keyclient.audit.actors import Job
@@ -112,13 +113,7 @@ def run_date(day: date, *, engine_name: str = "duckdb", actor: Any = None) -> di
             )
             _set_customer_aum(day)
             counts.update(value_month(con, lake, day, actor=actor))
-        for indicator in INDICATORS:
-            mark, created = IndicatorWatermark.objects.get_or_create(
-                indicator=indicator.name, defaults={"through_date": day}
-            )
-            if not created and mark.through_date < day:
-                mark.through_date = day
-                mark.save(update_fields=["through_date", "updated_at"])
+        _move_watermarks(day)
         record_event(actor=actor or Job("pipeline"), verb="pipeline.run", after={"date": str(day), **counts})
     return counts
 
@@ -167,6 +162,18 @@ def _register_crm_ids(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
         os.replace(tmp, cache)
         marker.write_text(token)
     con.execute(f"CREATE TEMP TABLE crm_ids AS SELECT * FROM read_parquet({engine.lit(cache)})")
+
+
+def _move_watermarks(day: date) -> None:
+    """Every indicator's watermark forward to `day` (never back: re-running an earlier date keeps it),
+    in two statements rather than two per indicator."""
+    names = [i.name for i in INDICATORS]
+    IndicatorWatermark.objects.filter(indicator__in=names, through_date__lt=day).update(
+        through_date=day, updated_at=timezone.now()
+    )
+    IndicatorWatermark.objects.bulk_create(
+        [IndicatorWatermark(indicator=name, through_date=day) for name in names], ignore_conflicts=True
+    )
 
 
 def _set_customer_aum(day: date) -> None:

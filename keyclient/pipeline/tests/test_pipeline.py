@@ -217,6 +217,9 @@ def test_backfill_fills_each_date(bank, lake: Path) -> None:
     ) == list(BALANCES)
     assert values(ZHANG, D) == EXPECTED_ZHANG
     assert sorted(p.name for p in (lake / "pipeline").iterdir()) == [f"date={d}" for d in BALANCES]
+    run_date(date(2026, 10, 29))  # re-running an earlier date never moves a watermark back
+    assert set(IndicatorWatermark.objects.values_list("through_date", flat=True)) == {D}
+    assert IndicatorWatermark.objects.count() == len(INDICATORS)
 
 
 def test_backfill_month_ends_only(bank, lake: Path) -> None:
