@@ -566,12 +566,15 @@ def same_results(first: Path, second: Path) -> dict[str, Any]:
 
 
 def verdict(result: dict[str, Any]) -> dict[str, Any]:
+    """The budgets: every kind of date's full run < 60 s (the bootstrap, D with the state a year of
+    daily runs leaves, the month end); the next date after the loaded year (D with that state) < 10 s;
+    that run >= 10x faster than the pandas baseline for the same date. Other ratios are recorded."""
     s = result["steps"]
     run, inc, daily = s["run_bootstrap"], s["run_incremental"], s["run_daily"]
     out: dict[str, Any] = {
-        "run_under_60s": run["wall_s"] < BUDGET_RUN_S,
-        "incremental_under_10s": inc["wall_s"] < BUDGET_INCREMENTAL_S,
-        "daily_under_10s": daily["wall_s"] < BUDGET_INCREMENTAL_S,
+        "run_under_60s": all(r["wall_s"] < BUDGET_RUN_S for r in (run, daily, inc)),
+        "next_date_under_10s": daily["wall_s"] < BUDGET_INCREMENTAL_S,
+        "month_end_under_60s": inc["wall_s"] < BUDGET_RUN_S,
     }
     for key, pipeline in (("pandas_run", run), ("pandas_incremental", inc)):
         pandas = s.get(key)
@@ -581,8 +584,10 @@ def verdict(result: dict[str, Any]) -> dict[str, Any]:
             out[f"{key}_equal"] = pandas["compare"]["equal"]
     if s.get("pandas_run") and not s["pandas_run"].get("failed"):
         out["pandas_run_ratio_daily"] = round(s["pandas_run"]["wall_s"] / daily["wall_s"], 2)
-    if "pandas_run_ratio" in out:
-        out["pandas_10x"] = out["pandas_run_ratio"] >= BUDGET_RATIO
+        out["pandas_run_ratio_daily_compute"] = round(
+            s["pandas_run"]["compute"]["wall_s"] / daily["compute"]["wall_s"], 2
+        )
+        out["pandas_10x"] = out["pandas_run_ratio_daily"] >= BUDGET_RATIO
     return out
 
 
@@ -691,29 +696,28 @@ def report(result: dict[str, Any]) -> None:
                 print(f"    {call['step']:<32}{call['wall_s']:>9.1f} s{call['cpu_s']:>9.1f} cpu s")
     v = result["verdict"]
     print("\nbudgets:")
-    run_s = steps["run_bootstrap"]["wall_s"]
-    print(
-        f"  full run for D < {BUDGET_RUN_S:.0f} s: {'PASS' if v['run_under_60s'] else 'FAIL'} ({run_s:.1f} s)"
+    walls = ", ".join(
+        f"{label} {steps[name]['wall_s']:.1f} s"
+        for name, label in (
+            ("run_bootstrap", "bootstrap"),
+            ("run_daily", "D with state"),
+            ("run_incremental", "month end"),
+        )
     )
-    if "pandas_run_ratio" in v:
+    print(
+        f"  full run for one date < {BUDGET_RUN_S:.0f} s: {'PASS' if v['run_under_60s'] else 'FAIL'} ({walls})"
+    )
+    print(
+        f"  the next date after the loaded year (D with state) < {BUDGET_INCREMENTAL_S:.0f} s: "
+        f"{'PASS' if v['next_date_under_10s'] else 'FAIL'} ({steps['run_daily']['wall_s']:.1f} s)"
+    )
+    if "pandas_10x" in v:
         print(
             f"  >= {BUDGET_RATIO:.0f}x faster than pandas: {'PASS' if v['pandas_10x'] else 'FAIL'} "
-            f"(D bootstrap: {v['pandas_run_ratio']}x, its compute alone {v['pandas_run_ratio_compute']}x; "
-            f"D with state: {v['pandas_run_ratio_daily']}x"
-            + (
-                f"; D+1 with state: {v['pandas_incremental_ratio']}x, compute alone "
-                f"{v['pandas_incremental_ratio_compute']}x"
-                if "pandas_incremental_ratio" in v
-                else ""
-            )
+            f"(D with state: {v['pandas_run_ratio_daily']}x, compute vs compute "
+            f"{v['pandas_run_ratio_daily_compute']}x; D bootstrap {v['pandas_run_ratio']}x"
+            + (f"; month end {v['pandas_incremental_ratio']}x" if "pandas_incremental_ratio" in v else "")
             + ")"
-        )
-    for key, name, label in (
-        ("daily_under_10s", "run_daily", "a mid-month date with state"),
-        ("incremental_under_10s", "run_incremental", "the next date (month end) with state"),
-    ):
-        print(
-            f"  {label} < {BUDGET_INCREMENTAL_S:.0f} s: {'PASS' if v[key] else 'FAIL'} ({steps[name]['wall_s']:.1f} s)"
         )
     for plan in steps["run_bootstrap"].get("explain", []):
         print(
@@ -786,12 +790,7 @@ def main(argv: list[str] | None = None) -> int:
     report(result)
     print(f"\nJSON: {path}")
     v = result["verdict"]
-    held = (
-        v["run_under_60s"]
-        and v["incremental_under_10s"]
-        and v["daily_under_10s"]
-        and v.get("pandas_10x", True)
-    )
+    held = v["run_under_60s"] and v["next_date_under_10s"] and v.get("pandas_10x", True)
     return 0 if held else 1
 
 

@@ -25,7 +25,7 @@ from keyclient.audit.services import record_event
 from keyclient.core.arrow import fetch_arrow
 from keyclient.core.bulk import indexes_rebuilt, insert_from_duckdb
 from keyclient.customers.models import Customer
-from keyclient.pipeline import engine
+from keyclient.pipeline import engine, portable  # portable loads Ibis: once per process, not per run
 from keyclient.pipeline.indicators import DAILY, INDICATORS
 from keyclient.pipeline.models import ClientBankOutflow, ClientDailyIndicator, IndicatorWatermark
 from keyclient.pipeline.month_end import value_month
@@ -121,8 +121,6 @@ def run_date(day: date, *, engine_name: str = "duckdb", actor: Any = None) -> di
 def _compute_spark(con: duckdb.DuckDBPyConnection, lake: Path, day: date) -> None:
     """Run the Ibis definitions on Spark and land `daily`, `bank_flows`, `events` in `con` for the writes
     (and the day's state, kept when `settings.KEYCLIENT_SPARK_KEEP_STATE` is set)."""
-    from keyclient.pipeline import portable
-
     try:
         target = portable.SparkTarget()
     except ImportError as exc:  # the optional extra is not installed
