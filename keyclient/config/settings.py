@@ -180,6 +180,7 @@ KEYCLIENT_LIST_PAGE_SIZE = 50
 KEYCLIENT_EXPORT_MAX_ROWS = 50_000  # a larger export is refused: narrow the filters
 KEYCLIENT_LAKE_DIR = Path(os.environ.get("KEYCLIENT_LAKE_DIR", VAR_DIR / "lake"))  # the intake's Parquet lake
 KEYCLIENT_SIGNIFICANT_AMOUNT = 50_000  # CNY: a transaction at or above this shows on the 360 page
+KEYCLIENT_DAILY_RETENTION_DAYS = 100  # daily indicator rows kept in the CRM (month ends kept for good)
 
 # The client 360 page: panels in display order (see keyclient/core/panels.py).
 KEYCLIENT_360_PANELS = [

@@ -8,7 +8,8 @@ the CASCADE).
 
 `ClientDailyIndicator` grows by one date at a time, so its one index leads with the date: a day's
 million rows append at the end of it instead of landing between every client's earlier days. Read it
-by date (the latest is the watermark's `through_date`); a client's daily history is in the lake.
+by date (the latest is the watermark's `through_date`). `retention.prune` keeps the last 100 days and
+every month end (older dates are computed again from the lake by `pipeline backfill`).
 `ClientBankOutflow` holds the day's transfers per destination bank (tens of thousands of rows a day,
 not a 30-day window per client and bank, which is a million): `queries.outflow_by_bank` sums a window."""
 

@@ -1,4 +1,5 @@
-"""`keyclient pipeline run --date D` and `keyclient pipeline backfill --from D1 --to D2`."""
+"""`keyclient pipeline run --date D`, `keyclient pipeline backfill --from D1 --to D2` and
+`keyclient pipeline prune [--keep-days N] [--dry-run]`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from keyclient.pipeline.engine import PipelineError
+from keyclient.pipeline.retention import RetentionError, prune
 from keyclient.pipeline.services import ENGINES, backfill, run_date
 
 
@@ -25,6 +27,9 @@ class Command(BaseCommand):
         fill.add_argument("--to", dest="last", type=date.fromisoformat, required=True)
         fill.add_argument("--engine", choices=ENGINES, default="duckdb")
         fill.add_argument("--month-ends", action="store_true", help="only the last day of each month")
+        cut = sub.add_parser("prune", help="delete daily rows older than the retention (month ends stay)")
+        cut.add_argument("--keep-days", type=int, help="default: settings.KEYCLIENT_DAILY_RETENTION_DAYS")
+        cut.add_argument("--dry-run", action="store_true", help="count what would go, delete nothing")
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
@@ -32,6 +37,16 @@ class Command(BaseCommand):
             if options["verb"] == "run":
                 counts = run_date(options["date"], engine_name=options["engine"])
                 self.stdout.write(self.style.SUCCESS(f"Pipeline {options['date']}: {counts}"))
+            elif options["verb"] == "prune":
+                pruned = prune(keep_days=options["keep_days"], dry_run=options["dry_run"])
+                verb = "would delete" if options["dry_run"] else "deleted"
+                self.stdout.write(
+                    self.style.SUCCESS(
+                        f"Pipeline prune (rows before {pruned.before}, month ends kept): {verb} "
+                        f"{pruned.daily_rows} daily rows and {pruned.bank_outflow_rows} transfer rows "
+                        f"of {len(pruned.dates)} dates"
+                    )
+                )
             else:
                 days = backfill(
                     options["first"],
@@ -41,6 +56,6 @@ class Command(BaseCommand):
                     progress=True,
                 )
                 self.stdout.write(self.style.SUCCESS(f"Pipeline backfill: {len(days)} dates"))
-        except PipelineError as exc:
+        except (PipelineError, RetentionError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"  {time.monotonic() - started:.1f} s")
