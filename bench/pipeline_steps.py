@@ -335,6 +335,7 @@ def _insert_label(*args: Any, **kwargs: Any) -> str:
 def step_run(args: argparse.Namespace) -> dict[str, Any]:
     from django.db import connection, transaction
 
+    from keyclient.customers.models import Customer
     from keyclient.pipeline import engine, services
     from keyclient.pipeline.indicators import DAILY, pricing
     from keyclient.pipeline.models import ClientBankOutflow, ClientDailyIndicator
@@ -362,6 +363,13 @@ def step_run(args: argparse.Namespace) -> dict[str, Any]:
         with transaction.atomic():
             for model, field in cleared:
                 model.objects.filter(**{field: args.date})._raw_delete(model.objects.db)
+        if connection.vendor == "postgresql":
+            # PostgreSQL keeps the deleted rows as dead tuples until a vacuum, and a first run meets
+            # none: its unique checks would visit each dead duplicate. Vacuum them away (untimed), and
+            # the client master, which earlier month ends rewrote (autovacuum does this between nights).
+            with connection.cursor() as cursor:
+                for model, _field in [*cleared, (Customer, "")]:
+                    cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")
     clock = Clock()
     shim = DuckDBShim(services.duckdb)
     services.duckdb = shim  # type: ignore[assignment]
