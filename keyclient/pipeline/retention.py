@@ -24,6 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Min
+from tqdm import tqdm
 
 from keyclient.audit.actors import Job
 from keyclient.audit.services import record_event
@@ -45,22 +46,17 @@ class Pruned:
     bank_outflow_rows: int = 0
     dates: list[date] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "before": str(self.before) if self.before else None,
-            "daily_rows": self.daily_rows,
-            "bank_outflow_rows": self.bank_outflow_rows,
-            "dates": len(self.dates),
-        }
-
 
 def is_month_end(day: date) -> bool:
     return day.day == calendar.monthrange(day.year, day.month)[1]
 
 
-def prune(*, keep_days: int | None = None, dry_run: bool = False, actor: Any = None) -> Pruned:
+def prune(
+    *, keep_days: int | None = None, dry_run: bool = False, actor: Any = None, progress: bool = False
+) -> Pruned:
     """Delete the daily rows older than `keep_days` days before the newest date written (default
-    `settings.KEYCLIENT_DAILY_RETENTION_DAYS`), one date per transaction; `dry_run` only counts."""
+    `settings.KEYCLIENT_DAILY_RETENTION_DAYS`), one date per transaction; `dry_run` only counts.
+    `progress` shows a bar of the dates done (a first prune of a year's rows takes minutes)."""
     keep = settings.KEYCLIENT_DAILY_RETENTION_DAYS if keep_days is None else keep_days
     if keep < MIN_RETENTION_DAYS:
         raise RetentionError(
@@ -72,6 +68,7 @@ def prune(*, keep_days: int | None = None, dry_run: bool = False, actor: Any = N
         return Pruned(before=None)
     result = Pruned(before=newest - timedelta(days=keep - 1))
     day = _next_date(None, result.before)
+    bar = tqdm(desc="prune", unit="date", disable=not progress)
     while day is not None:
         daily = ClientDailyIndicator.objects.filter(date=day)
         flows = ClientBankOutflow.objects.filter(date=day)
@@ -91,7 +88,9 @@ def prune(*, keep_days: int | None = None, dry_run: bool = False, actor: Any = N
             result.daily_rows += counts[0]
             result.bank_outflow_rows += counts[1]
             result.dates.append(day)
+        bar.update(1)
         day = _next_date(day, result.before)
+    bar.close()
     return result
 
 

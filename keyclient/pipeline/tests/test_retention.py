@@ -119,3 +119,7 @@ def test_a_retention_shorter_than_the_readers_need_is_refused(history) -> None: 
 def test_nothing_written_yet(db) -> None:  # type: ignore[no-untyped-def]
     pruned = prune(keep_days=30)
     assert (pruned.before, pruned.daily_rows, pruned.dates) == (None, 0, [])
+    out = StringIO()
+    call_command("pipeline", "prune", stdout=out)
+    assert "no daily rows written yet, nothing to prune" in out.getvalue()
+    assert not BusinessEvent.objects.filter(verb="pipeline.prune").exists()

@@ -6,8 +6,9 @@ and transactions worth a person's attention.
 clients just read from the client master: like its own
 snapshot tables (see `keyclient.pipeline.models`) their client key has no database constraint (a
 lookup or trigger per row) and no index of its own (the client + date index serves it); deleting a
-client still deletes their rows (Django applies the CASCADE). Each has an index on its date, which
-the pipeline's replace-the-date delete reads."""
+client still deletes their rows (Django applies the CASCADE). `BalanceSnapshot` and
+`SignificantTransaction` have an index on their date, which the pipeline's replace-the-date delete
+reads; the intake replaces holdings per client, by the unique key that leads with the client."""
 
 from __future__ import annotations
 

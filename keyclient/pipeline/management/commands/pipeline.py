@@ -38,11 +38,13 @@ class Command(BaseCommand):
                 counts = run_date(options["date"], engine_name=options["engine"])
                 self.stdout.write(self.style.SUCCESS(f"Pipeline {options['date']}: {counts}"))
             elif options["verb"] == "prune":
-                pruned = prune(keep_days=options["keep_days"], dry_run=options["dry_run"])
+                pruned = prune(keep_days=options["keep_days"], dry_run=options["dry_run"], progress=True)
                 verb = "would delete" if options["dry_run"] else "deleted"
                 self.stdout.write(
                     self.style.SUCCESS(
-                        f"Pipeline prune (rows before {pruned.before}, month ends kept): {verb} "
+                        "Pipeline prune: no daily rows written yet, nothing to prune"
+                        if pruned.before is None
+                        else f"Pipeline prune (rows before {pruned.before}, month ends kept): {verb} "
                         f"{pruned.daily_rows} daily rows and {pruned.bank_outflow_rows} transfer rows "
                         f"of {len(pruned.dates)} dates"
                     )
