@@ -285,19 +285,26 @@ class AppServer:
                 self.proc.wait(timeout=10)
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of one process (0 when it is gone)."""
+def cpu_seconds(pid: int, *, reaped: bool = False) -> float:
+    """User + system CPU seconds of one process (0 when it is gone); with `reaped`, those of its
+    children that have exited and been waited for instead (Linux adds them to the parent)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    first = 13 if reaped else 11
+    return (int(fields[first]) + int(fields[first + 1])) / os.sysconf("SC_CLK_TCK")
+
+
+REAPED = -1  # the key of a tree snapshot's exited children
 
 
 def tree_cpu_snapshot(root_pid: int) -> dict[int, float]:
-    """CPU seconds per process of a process and its direct children (the postmaster and its backends)."""
+    """CPU seconds per process of a process and its direct children (the postmaster and its backends),
+    plus under `REAPED` those of its children that have exited: a backend whose client disconnected
+    before the second snapshot (a `keyclient pipeline run` process) is counted there."""
     tick = os.sysconf("SC_CLK_TCK")
-    snap = {root_pid: cpu_seconds(root_pid)}
+    snap = {root_pid: cpu_seconds(root_pid), REAPED: cpu_seconds(root_pid, reaped=True)}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
@@ -309,8 +316,9 @@ def tree_cpu_snapshot(root_pid: int) -> dict[int, float]:
 
 
 def cpu_delta(before: dict[int, float], after: dict[int, float]) -> float:
-    """CPU seconds spent between two snapshots by the processes alive at the second one."""
-    return sum(max(0.0, secs - before.get(pid, 0.0)) for pid, secs in after.items())
+    """CPU seconds the tree spent between two snapshots: a child that exited in between moved its
+    whole time into `REAPED`, so the difference of the totals counts it once."""
+    return max(0.0, sum(after.values()) - sum(before.values()))
 
 
 def percentile(values: Sequence[float], pct: float) -> float:
