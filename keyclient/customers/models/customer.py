@@ -18,6 +18,9 @@ from keyclient.customers.choices import (
 from keyclient.customers.queries import CustomerQuerySet
 from keyclient.security.fields import EncryptedTextField
 
+# The client fields searched by an exact blind index (`<key>_bidx`), see `search_keys`.
+BLIND_KEYS = ("id_number", "id_last4", "mobile", "mobile_last4")
+
 
 class Customer(models.Model):
     """A client of the bank, individual or corporate.
@@ -38,14 +41,14 @@ class Customer(models.Model):
     registration_no = models.CharField(_("registration number"), max_length=30, blank=True)
     id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices)
     id_number = EncryptedTextField(_("ID number"))
-    id_number_bidx = models.CharField(_("ID number index"), max_length=32, db_index=True, editable=False)
-    id_last4_bidx = models.CharField(_("ID last-four index"), max_length=32, db_index=True, editable=False)
+    # Blind indexes are only ever matched whole: their indexes are declared in Meta, because a
+    # field's `db_index` adds a second, pattern-matching index on PostgreSQL that nothing uses.
+    id_number_bidx = models.CharField(_("ID number index"), max_length=32, editable=False)
+    id_last4_bidx = models.CharField(_("ID last-four index"), max_length=32, editable=False)
     mobile = EncryptedTextField(_("mobile"), blank=True)
-    mobile_bidx = models.CharField(
-        _("mobile index"), max_length=32, db_index=True, blank=True, editable=False
-    )
+    mobile_bidx = models.CharField(_("mobile index"), max_length=32, blank=True, editable=False)
     mobile_last4_bidx = models.CharField(
-        _("mobile last-four index"), max_length=32, db_index=True, blank=True, editable=False
+        _("mobile last-four index"), max_length=32, blank=True, editable=False
     )
     province = models.CharField(_("province"), max_length=20, blank=True)
     city = models.CharField(_("city"), max_length=20, blank=True)
@@ -107,6 +110,7 @@ class Customer(models.Model):
                 include=["home_org_unit", "primary_rm", "kind", "status", "name_initials", "name"],
             ),
             models.Index(fields=["status", "-aum"], name="customer_status_aum_idx"),
+            *(models.Index(fields=[f"{key}_bidx"], name=f"customer_{key}_bidx") for key in BLIND_KEYS),
         ]
 
     def __str__(self) -> str:
