@@ -54,8 +54,11 @@ INSTALLED_APPS = [
     "keyclient.valuation",
     "keyclient.intake",
     "keyclient.pipeline",
-    "keyclient.demo",
 ]
+# The demo bank (`keyclient demo ...`: synthetic extracts, staff with a known password, the demo
+# logins' two-factor codes) exists only outside production: there its app and commands are absent.
+if not PRODUCTION:
+    INSTALLED_APPS.append("keyclient.demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
