@@ -12,16 +12,14 @@ from django.utils import timezone
 from keyclient.audit.actors import actor_columns
 from keyclient.audit.chain import row_hash
 from keyclient.audit.models import AccessEvent, BusinessEvent, ChainHead, FieldChange
+from keyclient.security.network import client_ip
+
+__all__ = ["client_ip", "record_access", "record_changes", "record_event"]
 
 if TYPE_CHECKING:
     from keyclient.audit.actors import Actor
 
 ACCESS_STREAM = "access"
-
-
-def client_ip(request: HttpRequest | None) -> str:
-    """The caller's address as the web server saw it (proxies are configured at the edge)."""
-    return (request.META.get("REMOTE_ADDR") or "")[:45] if request is not None else ""
 
 
 @transaction.atomic

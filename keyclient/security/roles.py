@@ -87,15 +87,28 @@ def may_review_audit(user: Viewer | None) -> bool:
 
 
 # Roles that may see personal data in clear or take client data out of the system log in with a
-# second factor (see keyclient.security.totp).
+# second factor (see keyclient.security.totp) ...
 _TWO_FACTOR_ACTIONS = frozenset({Action.UNMASK, Action.EXPORT})
+# ... and so do the roles that change users, the tier policy or the keys, whether or not they see
+# client data.
+_CONFIGURATION_ROLES = frozenset({Role.ADMINISTRATOR, Role.HEAD_OFFICE})
 
 
 def requires_two_factor(user: Viewer | None) -> bool:
-    """Whether `user`'s role may unmask or export, and so must log in with a TOTP code as well."""
+    """Whether `user` must log in with a TOTP code as well: every role that may unmask or export,
+    and every role that changes users, policies or keys (administrators, head office)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    return bool(_ACTIONS_BY_ROLE.get(getattr(user, "role", ""), frozenset()) & _TWO_FACTOR_ACTIONS)
+    role = getattr(user, "role", "")
+    return role in _CONFIGURATION_ROLES or bool(_ACTIONS_BY_ROLE.get(role, frozenset()) & _TWO_FACTOR_ACTIONS)
+
+
+def may_reset_two_factor(user: Viewer | None) -> bool:
+    """Administrators (who manage users) request and approve the reset of a lost authenticator; a
+    reset takes two of them (see keyclient.security.recovery)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return getattr(user, "role", "") == Role.ADMINISTRATOR
 
 
 # Tier decisions made by hand (override, disqualification) need a second person from these roles,

@@ -19,11 +19,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from keyclient.audit.actors import StaffRequest
-from keyclient.audit.services import client_ip
 from keyclient.security import lockout, totp
 from keyclient.security.forms import CodeForm, LoginForm, locked_error
 from keyclient.security.middleware import LAST_SEEN_KEY
 from keyclient.security.models import LoginOutcome, TOTPDevice
+from keyclient.security.network import client_ip
 from keyclient.security.roles import requires_two_factor
 
 
