@@ -27,8 +27,8 @@ def window_of(user):  # type: ignore[no-untyped-def]
     return SearchWindow.objects.get(user=user)
 
 
-def api_search(client, text: str):  # type: ignore[no-untyped-def]
-    return client.get("/api/customers/", {"q": text})
+def api_search(client, text: str, language: str = "en"):  # type: ignore[no-untyped-def]
+    return client.get("/api/customers/", {"q": text}, HTTP_ACCEPT_LANGUAGE=language)
 
 
 def names(response) -> list[str]:  # type: ignore[no-untyped-def]
@@ -80,11 +80,15 @@ def test_the_identifier_search_after_the_limit_is_refused_with_429_and_nothing_r
     assert "results" not in response.json()
     assert "张三" not in response.content.decode()
     assert response.json()["detail"].startswith("Too many searches by a full mobile or ID number")
+    assert api_search(client, ZHANG_MOBILE, "zh-hans").json()["detail"].startswith(
+        "按完整手机号或证件号搜索次数过多：10 分钟后"
+    )
     assert response["Retry-After"] == "600"
     assert list(AccessEvent.objects.values_list("detail", flat=True)) == [
         "kind=mobile results=1",
         "kind=mobile results=1",
         "kind=mobile results=1",
+        "kind=mobile refused",
         "kind=mobile refused",
     ]
     window = window_of(bank.user("head_office"))
