@@ -80,8 +80,10 @@ def test_the_identifier_search_after_the_limit_is_refused_with_429_and_nothing_r
     assert "results" not in response.json()
     assert "张三" not in response.content.decode()
     assert response.json()["detail"].startswith("Too many searches by a full mobile or ID number")
-    assert api_search(client, ZHANG_MOBILE, "zh-hans").json()["detail"].startswith(
-        "按完整手机号或证件号搜索次数过多：10 分钟后"
+    assert (
+        api_search(client, ZHANG_MOBILE, "zh-hans")
+        .json()["detail"]
+        .startswith("按完整手机号或证件号搜索次数过多：10 分钟后")
     )
     assert response["Retry-After"] == "600"
     assert list(AccessEvent.objects.values_list("detail", flat=True)) == [
