@@ -231,3 +231,24 @@ def test_no_masked_field_can_be_rebuilt_from_what_a_role_sees(targets, bank, log
     candidates = ids_from_age(masked_id, ages.pop(), today)
     assert RESIDENT_ID in candidates
     assert len(candidates) >= 10
+
+
+def test_the_360_and_the_api_show_the_age_and_mask_birth_date_and_registration_number(targets, bank, login):
+    person, company = targets
+    client = login(bank.user("rm_hd"))
+    body = client.get(f"/clients/{person.pk}/").content.decode()
+    assert 'data-testid="birth-date">****-**-**<' in body
+    assert 'name="field" value="birth_date"' in body  # break-glass offered to a role with the right
+    body = client.get(f"/clients/{company.pk}/").content.decode()
+    assert 'data-testid="registration-no">911101********XK3N<' in body
+    assert 'name="field" value="registration_no"' in body
+    today = timezone.localdate()
+    data = client.get(f"/api/customers/{person.pk}/").json()
+    assert "birth_date" not in data
+    assert data["age"] == today.year - 1983 - ((today.month, today.day) < (7, 19))
+    data = client.get(f"/api/customers/{company.pk}/").json()
+    assert (data["age"], data["registration_no"]) == (None, "911101********XK3N")
+    # Without a birth date or registration number there is nothing to show or unmask.
+    Customer.objects.filter(pk=person.pk).update(birth_date=None)
+    body = client.get(f"/clients/{person.pk}/").content.decode()
+    assert 'data-testid="age">—<' in body and 'value="birth_date"' not in body
