@@ -184,9 +184,9 @@ KEYCLIENT_DAILY_RETENTION_DAYS = 100  # daily indicator rows kept in the CRM (mo
 # Client searches per user and window (keyclient.customers.search_limits): any search, and searches
 # by a full mobile or ID number (they confirm masked digits). One more is refused; the first
 # identifier search refused in a window alerts compliance (business event search_limit_reached).
-KEYCLIENT_SEARCH_WINDOW_MINUTES = 10
-KEYCLIENT_SEARCH_RATE = 200
-KEYCLIENT_IDENTIFIER_SEARCH_RATE = 10
+KEYCLIENT_SEARCH_WINDOW_MINUTES = int(os.environ.get("KEYCLIENT_SEARCH_WINDOW_MINUTES", "10"))
+KEYCLIENT_SEARCH_RATE = int(os.environ.get("KEYCLIENT_SEARCH_RATE", "200"))
+KEYCLIENT_IDENTIFIER_SEARCH_RATE = int(os.environ.get("KEYCLIENT_IDENTIFIER_SEARCH_RATE", "10"))
 
 # The client 360 page: panels in display order (see keyclient/core/panels.py).
 KEYCLIENT_360_PANELS = [
