@@ -21,7 +21,8 @@ MIN_REASON_LENGTH = 4
 def unmask_field(
     *, actor: Staff, customer: Customer, field: str, reason: str, request: HttpRequest | None = None
 ) -> str:
-    """The clear value of `field` (`id_number`, `mobile` or `contact:<id>`) of `customer`.
+    """The clear value of `field` (`id_number`, `mobile`, `birth_date`, `registration_no` or
+    `contact:<id>`) of `customer`.
 
     The caller has already checked the actor's right to unmask through `access_customer`.
     Nothing is revealed unless the access event was written.
@@ -31,8 +32,10 @@ def unmask_field(
         raise ValidationError(
             _("State why you need to see this field (at least %(n)d characters).") % {"n": MIN_REASON_LENGTH}
         )
-    if field in ("id_number", "mobile"):
+    if field in ("id_number", "mobile", "registration_no"):
         value = getattr(customer, field)
+    elif field == "birth_date":
+        value = customer.birth_date.isoformat() if customer.birth_date else ""
     elif field.startswith("contact:") and field[8:].isdigit():
         contact = ContactPoint.objects.filter(customer=customer, pk=int(field[8:])).first()
         if contact is None:

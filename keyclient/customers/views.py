@@ -20,6 +20,8 @@ from keyclient.customers.filtersets import CustomerFilterSet
 from keyclient.customers.forms import ContactPointForm
 from keyclient.customers.models import ContactPoint, Customer, ServiceTeamMember
 from keyclient.customers.scope import access_customer
+from keyclient.customers.search import identifier_kind
+from keyclient.customers.search_limits import SearchLimited
 from keyclient.customers.services import add_contact_point, change_contact_point, remove_contact_point
 from keyclient.customers.unmask import unmask_field
 from keyclient.security.roles import Action, may
@@ -30,7 +32,11 @@ def customer_list(request: StaffRequest) -> HttpResponse:
     """The clients in the user's scope; htmx requests get the table only."""
     queryset = Customer.objects.visible_to(request.user).select_related("home_org_unit", "primary_rm")
     filterset = CustomerFilterSet(request.GET, queryset=queryset, request=request)
-    rows = filterset.qs if filterset.is_valid() else queryset.none()
+    refused: SearchLimited | None = None
+    try:
+        rows = filterset.qs if filterset.is_valid() else queryset.none()
+    except SearchLimited as exc:
+        rows, refused = queryset.none(), exc
     page = capped_page(rows, request.GET.get("page"), per_page=settings.KEYCLIENT_LIST_PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
@@ -39,9 +45,13 @@ def customer_list(request: StaffRequest) -> HttpResponse:
         "page": page,
         "query": query.urlencode(),
         "can_export": may(request.user, Action.EXPORT),
+        "search_refused": str(refused) if refused else "",
     }
     template = "customers/_table.html" if request.htmx else "customers/list.html"
-    return render(request, template, context)
+    response = render(request, template, context, status=429 if refused else 200)
+    if refused:
+        response["Retry-After"] = str(refused.retry_after)
+    return response
 
 
 @require_GET
@@ -94,6 +104,9 @@ def customer_export(request: StaffRequest) -> HttpResponse:
         )
     described = request.GET.copy()
     described.pop("format", None)
+    kind = identifier_kind(str(described.get("q") or ""))
+    if kind:  # the audit names the kind, never the number
+        described["q"] = f"<{kind}>"
     try:
         export = export_clients(
             actor=request.user,
@@ -104,6 +117,10 @@ def customer_export(request: StaffRequest) -> HttpResponse:
         )
     except ExportTooLarge as exc:
         return HttpResponseBadRequest(str(exc))
+    except SearchLimited as exc:
+        refusal = HttpResponse(str(exc), status=429, content_type="text/plain; charset=utf-8")
+        refusal["Retry-After"] = str(exc.retry_after)
+        return refusal
     response = HttpResponse(export.content, content_type=FORMATS[fmt][0])
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     return response

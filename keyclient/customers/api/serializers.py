@@ -42,6 +42,10 @@ class CustomerListSerializer(serializers.ModelSerializer):
 class CustomerDetailSerializer(CustomerListSerializer):
     id_number = MaskedField(mask_id_number)
     mobile = MaskedField(mask_phone)
+    # The birth date is the ID's hidden digits and a registration number can equal the masked credit
+    # code: the age is sent instead of the one, the other is masked like the ID.
+    age = serializers.IntegerField(read_only=True, allow_null=True)
+    registration_no = MaskedField(mask_id_number)
     tags: serializers.SlugRelatedField[Tag] = serializers.SlugRelatedField(
         many=True, read_only=True, slug_field="name"
     )
@@ -50,7 +54,7 @@ class CustomerDetailSerializer(CustomerListSerializer):
         fields = [
             *CustomerListSerializer.Meta.fields,
             "gender",
-            "birth_date",
+            "age",
             "industry",
             "registration_no",
             "id_type",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from keyclient.customers.choices import (
@@ -17,6 +18,7 @@ from keyclient.customers.choices import (
 )
 from keyclient.customers.queries import CustomerQuerySet
 from keyclient.security.fields import EncryptedTextField
+from keyclient.security.masking import age_on
 
 # The client fields searched by an exact blind index (`<key>_bidx`), see `search_keys`.
 BLIND_KEYS = ("id_number", "id_last4", "mobile", "mobile_last4")
@@ -119,6 +121,11 @@ class Customer(models.Model):
     @property
     def is_individual(self) -> bool:
         return self.kind == CustomerKind.INDIVIDUAL
+
+    @property
+    def age(self) -> int | None:
+        """Age in whole years today: shown instead of the birth date, which the ID mask hides."""
+        return age_on(self.birth_date, timezone.localdate())
 
 
 class ContactPoint(models.Model):

@@ -4,3 +4,10 @@ document.addEventListener("change", (event) => {
   const select = event.target.closest(".langswitch select");
   if (select) select.form.submit();
 });
+// A refused search (HTTP 429) carries its message in the table fragment: show it (htmx swaps 2xx only).
+document.addEventListener("htmx:beforeSwap", (event) => {
+  if (event.detail.xhr.status === 429) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
