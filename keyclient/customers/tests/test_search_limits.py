@@ -83,9 +83,10 @@ def test_the_identifier_search_after_the_limit_is_refused_with_429_and_nothing_r
     assert (
         api_search(client, ZHANG_MOBILE, "zh-hans")
         .json()["detail"]
-        .startswith("按完整手机号或证件号搜索次数过多：10 分钟后")
+        .startswith("按完整手机号或证件号搜索次数过多：")
     )
-    assert response["Retry-After"] == "600"
+    # The window opened with the first search; a slow machine may have spent a few seconds of it.
+    assert 540 <= int(response["Retry-After"]) <= 600
     assert list(AccessEvent.objects.values_list("detail", flat=True)) == [
         "kind=mobile results=1",
         "kind=mobile results=1",
