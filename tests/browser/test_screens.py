@@ -33,12 +33,12 @@ MAIN_SCREENS = {
     "intake": "/intake/",
 }
 PERSONAS = ["rm_hd", "lead_hd", "head_bj", "head_office", "risk", "compliance", "admin"]
-EXTRA_CLIENTS = 240
+EXTRA_CLIENTS = 400
 
 
 @pytest.fixture
 def screens(bank, settings, tmp_path):  # type: ignore[no-untyped-def]
-    """The persona bank with what each screen shows at a bank: 240 more clients and a month-end run
+    """The persona bank with what each screen shows at a bank: 400 more clients and a month-end run
     (one client with a small loss, so the contribution curve dips below zero), a draft policy, links with
     roles, audit rows of every stream, and two intake jobs (one with 20,000 rows and rejects)."""
     from django.utils import timezone
@@ -75,7 +75,7 @@ def screens(bank, settings, tmp_path):  # type: ignore[no-untyped-def]
     }
     for _key, customer in bank.customers.items():
         figures[customer.customer_no] = {"deposit_madb": float(customer.aum), "contribution_month": 50_000}
-    figures[extra[0].customer_no]["contribution_month"] = -1  # a small loss: the curve dips below zero
+    figures[extra[0].customer_no]["contribution_month"] = -20_000  # a loss: the curve dips a little below zero
     run_month(MONTH_END, figures)
     start_draft(actor=bank.user("head_office"))
 
