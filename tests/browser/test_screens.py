@@ -39,7 +39,7 @@ EXTRA_CLIENTS = 400
 @pytest.fixture
 def screens(bank, settings, tmp_path):  # type: ignore[no-untyped-def]
     """The persona bank with what each screen shows at a bank: 400 more clients and a month-end run
-    (one client with a small loss, so the contribution curve dips below zero), a draft policy, links with
+    (nine clients with a small loss, so the contribution curve dips below zero), a draft policy, links with
     roles, audit rows of every stream, and two intake jobs (one with 20,000 rows and rejects)."""
     from django.utils import timezone
 
@@ -75,7 +75,8 @@ def screens(bank, settings, tmp_path):  # type: ignore[no-untyped-def]
     }
     for _key, customer in bank.customers.items():
         figures[customer.customer_no] = {"deposit_madb": float(customer.aum), "contribution_month": 50_000}
-    figures[extra[0].customer_no]["contribution_month"] = -20_000  # a loss: the curve dips a little below zero
+    for loss_maker in extra[:9]:  # the curve's first step (9 of 405 clients) dips 0.3% below zero
+        figures[loss_maker.customer_no]["contribution_month"] = -5_000
     run_month(MONTH_END, figures)
     start_draft(actor=bank.user("head_office"))
 
