@@ -17,11 +17,18 @@ from keyclient.security.roles import Role
 
 class CustomerFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
-    tier = django_filters.ChoiceFilter(label=_("Tier"), choices=Tier.choices)
-    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=CustomerKind.choices)
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=CustomerStatus.choices)
+    tier = django_filters.ChoiceFilter(label=_("Tier"), choices=Tier.choices, empty_label=_("All tiers"))
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind"), choices=CustomerKind.choices, empty_label=_("All kinds")
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=CustomerStatus.choices, empty_label=_("All statuses")
+    )
     org_unit = django_filters.ModelChoiceFilter(
-        label=_("Org unit"), queryset=OrgUnit.objects.none(), method="filter_org_unit"
+        label=_("Org unit"),
+        queryset=OrgUnit.objects.none(),
+        method="filter_org_unit",
+        empty_label=_("All units in scope"),
     )
     # A staff number, not a list: a head-office user's scope holds thousands of RMs.
     rm = django_filters.CharFilter(

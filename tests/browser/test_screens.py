@@ -138,6 +138,9 @@ def test_every_main_screen_reads_as_a_bank_screen(screens, page, log_in, persona
     user = bank.user(persona)
     shots = tmp_path / "screens"
     shots.mkdir()
+    page.goto(
+        "/login/", timeout=60_000
+    )  # the live server's first page (static files found, templates compiled)
     log_in(user.username)
     page.goto("/")
     menu = {

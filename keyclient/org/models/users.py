@@ -7,7 +7,15 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from keyclient.org.models.units import OrgUnit, Team
-from keyclient.security.roles import Action, Role, may, may_approve, may_edit_tier_policy, may_review_audit
+from keyclient.security.roles import (
+    Action,
+    Role,
+    may,
+    may_approve,
+    may_edit_tier_policy,
+    may_review_audit,
+    may_view_intake,
+)
 
 
 class User(AbstractUser):
@@ -50,3 +58,7 @@ class User(AbstractUser):
     @property
     def may_approve(self) -> bool:
         return may_approve(self)
+
+    @property
+    def may_view_intake(self) -> bool:
+        return may_view_intake(self)
