@@ -145,12 +145,13 @@ def _plain(value: Any, key: str) -> str:
 
 
 def readable_details(details: Any) -> str:
-    """A before/after mapping as `label: value; …` with codes turned into their labels."""
+    """A before/after mapping as `label: value; …` (by key) with codes turned into their labels."""
     if not details:
         return ""
     if not isinstance(details, dict):
         return str(details)
-    return "; ".join(f"{field_label(key)}: {_plain(value, key)}" for key, value in details.items())
+    # Sorted by key: PostgreSQL's jsonb does not keep the order the keys were written in.
+    return "; ".join(f"{field_label(key)}: {_plain(value, key)}" for key, value in sorted(details.items()))
 
 
 def readable_access_detail(detail: str) -> str:

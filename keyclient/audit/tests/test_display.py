@@ -63,7 +63,7 @@ def test_the_business_stream_shows_event_labels_and_readable_details(bank, login
             "等级变更",
             "6200000002",
             "客户等级: 金卡",
-            "客户等级: 私人银行; 状态: 达标; 月末: 2026-01-31",
+            "月末: 2026-01-31; 状态: 达标; 客户等级: 私人银行",
         ],
     ]
     assert BusinessEvent.objects.filter(verb="tier.changed").count() == 1
@@ -84,7 +84,7 @@ def test_readable_details_of_unknown_and_nested_values():
     assert readable_details({}) == ""
     assert (
         readable_details({"rules": {"a": 1, "b": 2}, "demo": True, "note": None})
-        == "规则: 2 项; 演示: 是; 备注: —"
+        == "演示: 是; 备注: —; 规则: 2 项"
     )
 
 
