@@ -49,6 +49,7 @@ demo: setup ## build the demo bank (about 20,000 clients) through intake and pip
 		$(KC) demo sponsors; \
 	fi
 	$(KC) demo logins
+	@echo "Open http://$(HOST):$(PORT)/ (the login page is /login/); Ctrl-C stops the server."
 	$(KC) runserver $(HOST):$(PORT) --noreload
 
 demo-reset: ## forget the demo database, lake and extracts (the next `make demo` builds them again)

@@ -7,3 +7,43 @@ class AccessAction(models.TextChoices):
     UNMASK_FIELD = "unmask_field", _("Unmasked a field")
     EXPORT_LIST = "export_list", _("Exported a list")
     SEARCH_IDENTIFIER = "search_identifier", _("Searched by a full identifier")
+
+
+class EventVerb(models.TextChoices):
+    """The business events the code records, with the label the audit trail shows for each."""
+
+    EXPORT_MADE = "export_made", _("Export made")
+    INTAKE_LOADED = "intake.loaded", _("Extracts loaded")
+    LOGIN_LOCKED = "login_locked", _("Login locked")
+    PIPELINE_PRUNE = "pipeline.prune", _("Daily figures pruned")
+    PIPELINE_RUN = "pipeline.run", _("Pipeline run")
+    PROMINENCE_RECORDED = "prominence.recorded", _("Prominence recorded")
+    PROMINENCE_WITHDRAWN = "prominence.withdrawn", _("Prominence withdrawn")
+    TIER_CHANGED = "tier.changed", _("Tier changed")
+    TIER_OVERRIDE_REQUESTED = "tier_override.requested", _("Tier decision requested")
+    TIER_OVERRIDE_APPROVED = "tier_override.approved", _("Tier decision approved")
+    TIER_OVERRIDE_REJECTED = "tier_override.rejected", _("Tier decision rejected")
+    TIER_OVERRIDE_ENDED = "tier_override.ended", _("Tier decision ended")
+    TIER_POLICY_DRAFTED = "tier_policy.drafted", _("Tier policy drafted")
+    TIER_POLICY_EDITED = "tier_policy.edited", _("Tier policy draft edited")
+    TIER_POLICY_PUBLISHED = "tier_policy.published", _("Tier policy published")
+    TWO_FACTOR_ENROLLED = "two_factor_enrolled", _("Authenticator enrolled")
+    TWO_FACTOR_RESET_REQUESTED = "two_factor_reset_requested", _("Authenticator reset requested")
+    TWO_FACTOR_RESET_APPROVED = "two_factor_reset_approved", _("Authenticator reset approved")
+    TWO_FACTOR_RESET_REJECTED = "two_factor_reset_rejected", _("Authenticator reset rejected")
+    DEMO_CODE_SHOWN = "demo_code_shown", _("Demo two-factor code shown")
+    SEARCH_LIMIT_REACHED = "search_limit_reached", _("Identifier search limit reached")
+    VALUATION_RUN = "valuation.run", _("Month-end valuation run")
+
+
+class JobName(models.TextChoices):
+    """The named background jobs that act on their own behalf (`actors.Job`), as the screens show them."""
+
+    INTAKE = "intake", _("Intake of core-banking extracts")
+    PIPELINE = "pipeline", _("Indicator pipeline")
+    PIPELINE_MONTH_END = "pipeline.month_end", _("Month-end pipeline")
+    PIPELINE_PRUNE = "pipeline.prune", _("Pruning of daily figures")
+    VALUATION = "valuation", _("Month-end valuation")
+    DEMO_ORG = "demo.org", _("Demo set-up")
+    DEMO_CODE = "demo.code", _("Demo two-factor codes")
+    SECURITY_LOCKOUT = "security.lockout", _("Login lockout")

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from keyclient.audit.actors import StaffRequest
 from keyclient.audit.choices import AccessAction
+from keyclient.audit.display import export_row, headers, readable_row
 from keyclient.audit.filters import STREAMS, AuditSearchForm, search
 from keyclient.audit.services import record_access
 from keyclient.core.exports import FORMATS, export_table
@@ -46,7 +47,8 @@ def audit_search(request: HttpRequest, stream: str = "access") -> HttpResponse:
         "form": form,
         "stream": stream,
         "page": page,
-        "columns": COLUMNS[stream],
+        "headers": headers(stream, COLUMNS[stream]),
+        "rows": [readable_row(stream, row) for row in page.object_list],
         "query": query.urlencode(),
     }
     return render(request, "audit/search.html", context)
@@ -80,18 +82,12 @@ def audit_export(request: StaffRequest, stream: str) -> HttpResponse:
         "time": now.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "seq": event.seq,
     }
-    plain = [
-        [
-            v.isoformat()
-            if hasattr(v, "isoformat")
-            else v
-            if isinstance(v, (int, str)) or v is None
-            else str(v)
-            for v in row
-        ]
-        for row in rows
-    ]
-    content = export_table(fmt, watermark=watermark, header=COLUMNS[stream], rows=plain)
+    content = export_table(
+        fmt,
+        watermark=watermark,
+        header=headers(stream, COLUMNS[stream]),
+        rows=[export_row(stream, dict(zip(COLUMNS[stream], row, strict=True))) for row in rows],
+    )
     response = HttpResponse(content, content_type=FORMATS[fmt][0])
     response["Content-Disposition"] = f'attachment; filename="audit-{stream}-{now:%Y%m%d-%H%M%S}.{fmt}"'
     return response

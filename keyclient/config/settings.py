@@ -114,6 +114,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# Grouped numbers (`intcomma`, `floatformat:"2g"`) print 20,000 in Chinese too (see formats/zh_Hans).
+FORMAT_MODULE_PATH = ["keyclient.config.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -102,7 +102,11 @@ def lorenz_chart(
         polyline=" ".join(f"{x_at(x)},{y_at(y)}" for x, y in points),
         equality=(x_at(0), y_at(0), x_at(1), y_at(1)),
         x_ticks=[(x_at(q), f"{q:.0%}") for q in quarters],
-        y_ticks=[(y_at(q), f"{q:.0%}") for q in ((low,) if low < 0 else ()) + quarters],
+        # The lowest point gets its own tick only when it reads as a whole negative percent: a dip of
+        # a fraction of a percent would print "-0%" on top of the 0% tick.
+        y_ticks=[
+            (y_at(q), f"{q:.0%}") for q in ((low,) if f"{low:.0%}" not in ("0%", "-0%") else ()) + quarters
+        ],
         marks=[(x_at(x), y_at(y), label) for x, y, label in marks],
         points=len(points),
     )

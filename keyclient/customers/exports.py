@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from keyclient.audit.choices import AccessAction
 from keyclient.audit.services import record_access, record_event
 from keyclient.core.exports import export_table
+from keyclient.customers.choices import CustomerKind, CustomerStatus, Tier
 from keyclient.security.masking import mask_phone
 
 if TYPE_CHECKING:
@@ -83,6 +84,20 @@ def export_clients(
         _("Status"),
         _("Mobile"),
     ]
-    body = ((*row[:4], f"{row[4]:.2f}", row[5], row[6] or "", row[7], mask_phone(row[8])) for row in rows)
+    kinds, tiers, statuses = dict(CustomerKind.choices), dict(Tier.choices), dict(CustomerStatus.choices)
+    body = (
+        (
+            row[0],
+            row[1],
+            str(kinds.get(row[2], row[2])),
+            str(tiers.get(row[3], row[3])),
+            f"{row[4]:.2f}",
+            row[5],
+            row[6] or "",
+            str(statuses.get(row[7], row[7])),
+            mask_phone(row[8]),
+        )
+        for row in rows
+    )
     content = export_table(fmt, watermark=watermark, header=header, rows=body)
     return Export(content=content, filename=f"clients-{now:%Y%m%d-%H%M%S}.{fmt}", rows=len(rows))

@@ -8,6 +8,7 @@ import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from keyclient.audit.actors import signed_in
 from keyclient.customers.choices import CustomerKind, CustomerStatus, Tier
 from keyclient.customers.models import Customer
 from keyclient.customers.search_limits import search_clients
@@ -17,11 +18,18 @@ from keyclient.security.roles import Role
 
 class CustomerFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
-    tier = django_filters.ChoiceFilter(label=_("Tier"), choices=Tier.choices)
-    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=CustomerKind.choices)
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=CustomerStatus.choices)
+    tier = django_filters.ChoiceFilter(label=_("Tier"), choices=Tier.choices, empty_label=_("All tiers"))
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind"), choices=CustomerKind.choices, empty_label=_("All kinds")
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=CustomerStatus.choices, empty_label=_("All statuses")
+    )
     org_unit = django_filters.ModelChoiceFilter(
-        label=_("Org unit"), queryset=OrgUnit.objects.none(), method="filter_org_unit"
+        label=_("Org unit"),
+        queryset=OrgUnit.objects.none(),
+        method="filter_org_unit",
+        empty_label=_("All units in scope"),
     )
     # A staff number, not a list: a head-office user's scope holds thousands of RMs.
     rm = django_filters.CharFilter(
@@ -42,7 +50,9 @@ class CustomerFilterSet(django_filters.FilterSet):
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         # Counted against the user's search limits; may raise SearchLimited (see search_limits).
-        return search_clients(actor=self.request.user, queryset=queryset, text=value, request=self.request)
+        return search_clients(
+            actor=signed_in(self.request.user), queryset=queryset, text=value, request=self.request
+        )
 
     def filter_org_unit(self, queryset: QuerySet, name: str, value: OrgUnit | None) -> QuerySet:
         if value is None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -27,6 +26,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from keyclient.audit.actors import Staff
 from keyclient.audit.choices import AccessAction
 from keyclient.audit.services import record_access, record_event
 from keyclient.customers.models import SearchWindow
@@ -47,7 +47,7 @@ def _window_length() -> dt.timedelta:
     return dt.timedelta(minutes=settings.KEYCLIENT_SEARCH_WINDOW_MINUTES)
 
 
-def _current_window(actor: Any, now: dt.datetime) -> SearchWindow:
+def _current_window(actor: Staff, now: dt.datetime) -> SearchWindow:
     """The actor's window, locked for this transaction; a new one when the last has run out."""
     SearchWindow.objects.get_or_create(user=actor, defaults={"started_at": now})
     window = SearchWindow.objects.select_for_update().get(user=actor)
@@ -66,7 +66,7 @@ def _refusal(window: SearchWindow, kind: str) -> str:
 
 
 def search_clients(
-    *, actor: Any, queryset: QuerySet, text: str, request: HttpRequest | None = None
+    *, actor: Staff, queryset: QuerySet, text: str, request: HttpRequest | None = None
 ) -> QuerySet:
     """`queryset` (already scoped) narrowed to what `text` finds, counted against `actor`'s limits.
 

@@ -180,6 +180,32 @@ def demo_logins() -> list[dict[str, str]]:
     return logins
 
 
+def all_logins() -> list[dict[str, str]]:
+    """Every staff member, by role (in the order of the demo logins), unit and staff number; the
+    staff number marked `*` when the user has a demo authenticator (see `demo_code`)."""
+    order = {role: n for n, role in enumerate(LOGIN_ROLES)}
+    enrolled = set(
+        TOTPDevice.objects.filter(confirmed_at__isnull=False).values_list("user__username", flat=True)
+    )
+    users = sorted(
+        User.objects.select_related("org_unit", "team"),
+        key=lambda u: (order.get(u.role, len(order)), u.org_unit.path if u.org_unit else "", u.username),
+    )
+    return [
+        {
+            "role": user.get_role_display(),
+            "username": f"{user.username}*" if user.username in enrolled else user.username,
+            "name": user.display_name,
+            "unit": " · ".join(
+                filter(
+                    None, [user.org_unit.name if user.org_unit else "", user.team.name if user.team else ""]
+                )
+            ),
+        }
+        for user in users
+    ]
+
+
 @transaction.atomic
 def assign_sponsors() -> int:
     """Private-banking clients get their RM's team lead as senior sponsor (a stand-in for coverage,

@@ -9,14 +9,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from keyclient.intake.models import IntakeJob
-from keyclient.security.roles import Role
-
-VIEWERS = {Role.ADMINISTRATOR, Role.HEAD_OFFICE}
+from keyclient.security.roles import may_view_intake
 
 
 @require_GET
 def job_list(request: HttpRequest) -> HttpResponse:
-    if getattr(request.user, "role", "") not in VIEWERS:
+    if not may_view_intake(request.user):
         raise PermissionDenied(_("Only administrators and head office see the intake jobs."))
     jobs = IntakeJob.objects.all()[:100]
     return render(request, "intake/jobs.html", {"jobs": jobs})

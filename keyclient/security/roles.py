@@ -126,3 +126,10 @@ def may_edit_tier_policy(user: Viewer | None) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return getattr(user, "role", "") in (Role.HEAD_OFFICE, Role.ADMINISTRATOR)
+
+
+def may_view_intake(user: Viewer | None) -> bool:
+    """Administrators and head office see how the loads of core-banking extracts went."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return getattr(user, "role", "") in (Role.HEAD_OFFICE, Role.ADMINISTRATOR)

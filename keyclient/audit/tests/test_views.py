@@ -72,10 +72,20 @@ def test_export_is_watermarked_and_itself_recorded(trail, login):
     response = login(trail.user("compliance")).get("/audit/access/export/?format=csv&staff=E1001")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert "E1009" in rows[0][0]
-    assert rows[1] == ["seq", "at", "actor_name", "action", "customer_no", "fields", "reason", "detail", "ip"]
+    assert rows[1] == [
+        "链上序号",
+        "时间",
+        "操作人",
+        "操作",
+        "客户号",
+        "解除脱敏字段",
+        "原因",
+        "详情",
+        "IP地址",
+    ]
     assert [(r[0], r[3], r[5], r[6]) for r in rows[2:]] == [
-        ("3", "unmask_field", "mobile", "回访"),
-        ("1", "view_client", "", ""),
+        ("3", "解除字段脱敏", "手机号码", "回访"),
+        ("1", "查看客户", "", ""),
     ]
     last = AccessEvent.objects.order_by("-seq").first()
     assert (last.seq, last.actor_name, last.action, last.detail) == (

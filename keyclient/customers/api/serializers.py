@@ -22,6 +22,9 @@ class MaskedField(serializers.ReadOnlyField):
 class CustomerListSerializer(serializers.ModelSerializer):
     home_org_unit = serializers.CharField(source="home_org_unit.name", read_only=True)
     primary_rm = serializers.CharField(source="primary_rm.display_name", read_only=True, default=None)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    tier_display = serializers.CharField(source="get_tier_display", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
 
     class Meta:
         model = Customer
@@ -29,9 +32,12 @@ class CustomerListSerializer(serializers.ModelSerializer):
             "id",
             "customer_no",
             "kind",
+            "kind_display",
             "name",
             "tier",
+            "tier_display",
             "status",
+            "status_display",
             "aum",
             "aum_as_of",
             "home_org_unit",
@@ -49,21 +55,27 @@ class CustomerDetailSerializer(CustomerListSerializer):
     tags: serializers.SlugRelatedField[Tag] = serializers.SlugRelatedField(
         many=True, read_only=True, slug_field="name"
     )
+    gender_display = serializers.CharField(source="get_gender_display", read_only=True)
+    id_type_display = serializers.CharField(source="get_id_type_display", read_only=True)
+    risk_tolerance_display = serializers.CharField(source="get_risk_tolerance_display", read_only=True)
 
     class Meta(CustomerListSerializer.Meta):
         fields = [
             *CustomerListSerializer.Meta.fields,
             "gender",
             "age",
+            "gender_display",
             "industry",
             "registration_no",
             "id_type",
+            "id_type_display",
             "id_number",
             "mobile",
             "province",
             "city",
             "open_date",
             "risk_tolerance",
+            "risk_tolerance_display",
             "risk_assessed_on",
             "tags",
         ]

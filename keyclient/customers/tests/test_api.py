@@ -72,12 +72,15 @@ def test_api_links_hide_out_of_scope_clients(bank, login):
     assert links == [
         {
             "link_type": "household",
+            "link_type_display": "家庭成员",
             "role": "spouse",
+            "role_display": "配偶",
             "direction": "outgoing",
             "other_id": None,
             "other_name": None,
             "start_date": None,
             "source": "rm_input",
+            "source_display": "客户经理录入",
         }
     ]
 

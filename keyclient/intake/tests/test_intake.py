@@ -191,7 +191,8 @@ def test_job_list_page(bank, login, lake: Path, tmp_path: Path) -> None:
     response = login(bank.user("admin")).get("/intake/")
     assert response.status_code == 200
     body = response.content.decode()
-    assert "2026-10-31" in body and "job:intake" in body and "7100000001" not in body
+    assert "2026-10-31" in body and "系统作业：核心系统数据接入" in body and "7100000001" not in body
+    assert "job:intake" not in body
 
 
 def test_parquet_dates_and_numbers_load_without_parsing_and_keep_their_rules(

@@ -7,7 +7,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from keyclient.org.models.units import OrgUnit, Team
-from keyclient.security.roles import Action, Role, may, may_approve, may_edit_tier_policy, may_review_audit
+from keyclient.security.roles import (
+    Action,
+    Role,
+    may,
+    may_approve,
+    may_edit_tier_policy,
+    may_reset_two_factor,
+    may_review_audit,
+    may_view_intake,
+)
 
 
 class User(AbstractUser):
@@ -53,6 +62,8 @@ class User(AbstractUser):
 
     @property
     def may_reset_two_factor(self) -> bool:
-        from keyclient.security.roles import may_reset_two_factor
-
         return may_reset_two_factor(self)
+
+    @property
+    def may_view_intake(self) -> bool:
+        return may_view_intake(self)

@@ -17,12 +17,15 @@ LinkSerializer = inline_serializer(
     many=True,
     fields={
         "link_type": serializers.CharField(),
+        "link_type_display": serializers.CharField(),
         "role": serializers.CharField(),
+        "role_display": serializers.CharField(),
         "direction": serializers.ChoiceField(choices=["outgoing", "incoming"]),
         "other_id": serializers.IntegerField(allow_null=True),
         "other_name": serializers.CharField(allow_null=True),
         "start_date": serializers.DateField(allow_null=True),
         "source": serializers.CharField(),
+        "source_display": serializers.CharField(),
     },
 )
 
@@ -35,12 +38,15 @@ def customer_links(request: Request, pk: int) -> Response:
         [
             {
                 "link_type": view.link.link_type,
+                "link_type_display": view.link.get_link_type_display(),
                 "role": view.link.role,
+                "role_display": view.link.get_role_display(),
                 "direction": "outgoing" if view.outgoing else "incoming",
                 "other_id": view.other.pk if view.other_visible else None,
                 "other_name": view.other.name if view.other_visible else None,
                 "start_date": view.link.start_date,
                 "source": view.link.source,
+                "source_display": view.link.get_source_display(),
             }
             for view in links_of(customer, request.user)
         ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from keyclient.relationships.choices import LinkSource, LinkType
+from keyclient.relationships.choices import LinkSource, LinkType, role_label
 
 
 class CustomerLink(models.Model):
@@ -45,3 +45,7 @@ class CustomerLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_customer_id} {self.link_type} {self.to_customer_id}"
+
+    def get_role_display(self) -> str:
+        """The role's label (the role is free text: a declared `LinkRole` shows translated)."""
+        return role_label(self.role)

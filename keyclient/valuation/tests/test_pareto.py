@@ -267,3 +267,12 @@ def test_lorenz_chart_layout() -> None:
     assert chart.marks == [(118.0, 93.0, "20%")]
     assert [label for _y, label in chart.y_ticks] == ["0%", "25%", "50%", "75%", "100%"]
     assert lorenz_chart([(0, 0)]) is None
+
+
+def test_a_dip_of_a_fraction_of_a_percent_gets_no_negative_zero_tick() -> None:
+    chart = lorenz_chart([(0, 0), (0.5, -0.003), (1, 1)])
+    assert chart is not None
+    assert [label for _y, label in chart.y_ticks] == ["0%", "25%", "50%", "75%", "100%"]
+    deeper = lorenz_chart([(0, 0), (0.5, -0.02), (1, 1)])
+    assert deeper is not None
+    assert [label for _y, label in deeper.y_ticks] == ["-2%", "0%", "25%", "50%", "75%", "100%"]

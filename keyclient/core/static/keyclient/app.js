@@ -11,3 +11,16 @@ document.addEventListener("htmx:beforeSwap", (event) => {
     event.detail.isError = false;
   }
 });
+
+// Search while typing ([data-live-search] inputs): every input event asks htmx to search (its trigger
+// debounces), except in the middle of an input-method composition (typing pinyin before choosing 汉字),
+// which searches once, when the composition ends.
+const liveSearch = (input) => input.dispatchEvent(new CustomEvent("kc-search"));
+document.addEventListener("input", (event) => {
+  const input = event.target.closest && event.target.closest("[data-live-search]");
+  if (input && !event.isComposing) liveSearch(input);
+});
+document.addEventListener("compositionend", (event) => {
+  const input = event.target.closest && event.target.closest("[data-live-search]");
+  if (input) liveSearch(input);
+});

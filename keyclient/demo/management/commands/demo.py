@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import unicodedata
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,12 @@ class Command(BaseCommand):
             "loaded", help="exit 0 when the CRM database holds clients, 1 when it holds none"
         )
         loaded.add_argument("-q", "--quiet", action="store_true")
-        sub.add_parser("logins", help="print the demo logins, one per role")
+        logins = sub.add_parser(
+            "logins", help="print the demo logins, one per role (--all: every staff member)"
+        )
+        logins.add_argument(
+            "--all", action="store_true", help="every staff member: a second RM, another team, another branch"
+        )
         code = sub.add_parser("code", help="print the current two-factor code of a demo login")
         code.add_argument("username")
 
@@ -101,9 +107,24 @@ class Command(BaseCommand):
             sys.exit(1)
 
     def do_logins(self, **options: Any) -> None:
-        from keyclient.demo.org import demo_logins
+        from keyclient.demo.org import all_logins, demo_logins
 
+        if options["all"]:
+            self.print_logins(all_logins(), heading="All staff")
+            self.stdout.write(
+                "Two-factor login: staff marked * have a demo authenticator "
+                "(`.venv/bin/keyclient demo code <staff no>` prints its code); the others enrol one at their "
+                "first login (the page shows a QR code and the secret for any authenticator app)."
+            )
+            return
         self.print_logins(demo_logins())
+        self.stdout.write(
+            "Two-factor login: these demo users have an authenticator already; "
+            "`.venv/bin/keyclient demo code <staff no>` prints the current 6-digit code."
+        )
+        self.stdout.write(
+            "More logins (e.g. a second RM, to try the data scope): `.venv/bin/keyclient demo logins --all`."
+        )
 
     def do_code(self, **options: Any) -> None:
         from keyclient.demo.org import demo_code
@@ -113,16 +134,22 @@ class Command(BaseCommand):
         except LookupError as exc:
             raise CommandError(str(exc)) from exc
 
-    def print_logins(self, logins: list[dict[str, str]]) -> None:
-        self.stdout.write(f"\nDemo logins (password: {demo_password()})")
+    def print_logins(self, logins: list[dict[str, str]], heading: str = "Demo logins") -> None:
+        self.stdout.write(f"\n{heading} (password: {demo_password()})")
         for login in logins:
             self.stdout.write(
-                f"  {login['role']:<24}{login['username']:<10}{login['name']:<8} {login['unit']}"
+                f"  {pad(login['role'], 24)}{pad(login['username'], 10)}{pad(login['name'], 8)} {login['unit']}"
             )
-        self.stdout.write(
-            "Two-factor login: these demo users have an authenticator already; "
-            "`.venv/bin/keyclient demo code <staff no>` prints the current 6-digit code."
-        )
+
+
+def display_width(text: str) -> int:
+    """Columns `text` takes in a terminal: wide and full-width (East Asian) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def pad(text: str, width: int) -> str:
+    """`text` padded with spaces to `width` terminal columns (at least one space after it)."""
+    return text + " " * max(1, width - display_width(text))
 
 
 def demo_password() -> str:
