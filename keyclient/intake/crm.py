@@ -18,8 +18,6 @@ values only to encrypt them and to compute blind indexes.
 | links | `relationships.CustomerLink` | upsert by (from, to, type) |
 """
 
-# ruff: noqa: S608 - DuckDB/SQL text built from declared names, never user input.
-
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -54,7 +52,7 @@ def write_crm(
     pull(con, "crm_ids", [("customer_no", "TEXT"), ("id", "BIGINT")], Customer._meta.db_table)
     pull(con, "crm_product_ids", [("code", "TEXT"), ("id", "BIGINT")], Product._meta.db_table)
     if extracts & {"accounts", "holdings"}:
-        crm_accounts.account_keys(con, extracts)
+        crm_accounts.account_keys(con)
     if "accounts" in extracts:
         counts.update(crm_accounts.write_accounts(con))
     if "holdings" in extracts:
@@ -129,7 +127,7 @@ def upsert_customers(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     new = _with_derived(
         con,
         f"""SELECT w.customer_no, {", ".join(f"w.{c}" for c, _ in MASTER)}, w.primary_rm_id, w.name, w.id_number,
-            w.mobile FROM want_customers w ANTI JOIN have_customers h USING (customer_no) ORDER BY w.customer_no""",
+            w.mobile FROM want_customers w ANTI JOIN have_customers h USING (customer_no) ORDER BY w.customer_no""",  # noqa: S608 - column names from MASTER
     )
     inserted = bulk_insert(
         table,
@@ -140,9 +138,9 @@ def upsert_customers(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     changed = f"""SELECT h.id, {", ".join(f"w.{c}" for c, _ in MASTER)}, w.name, w.id_number, w.mobile
         FROM want_customers w JOIN have_customers h USING (customer_no)
         WHERE ({", ".join(f"w.{c}" for c in COMPARED)}) IS DISTINCT FROM ({", ".join(f"h.{c}" for c in COMPARED)})
-        ORDER BY h.id"""
+        ORDER BY h.id"""  # noqa: S608 - column names from MASTER / COMPARED
     updated = 0
-    if scalar(con, f"SELECT count(*) FROM ({changed})"):
+    if scalar(con, f"SELECT count(*) FROM ({changed})"):  # noqa: S608 - `changed` is the query built above
         stage(
             "intake_customers",
             [
@@ -191,13 +189,13 @@ def write_links(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Insert the links the CRM lacks; update role, start date and source of the others. Links
     missing from the extract are left alone (ending a link is a decision made in the CRM)."""
     table = CustomerLink._meta.db_table
-    sources = ", ".join(f"'{s}'" for s in LinkSource.values)
     con.execute(
-        f"""CREATE OR REPLACE TABLE want_links AS SELECT a.id AS from_customer_id, b.id AS to_customer_id, l.link_type,
+        """CREATE OR REPLACE TABLE want_links AS SELECT a.id AS from_customer_id, b.id AS to_customer_id, l.link_type,
             coalesce(l.role, '') AS role, l.start_date,
-            CASE WHEN l.source IN ({sources}) THEN l.source ELSE '{LinkSource.CORE_BANKING}' END AS source
+            CASE WHEN list_contains(?, l.source) THEN l.source ELSE ? END AS source
         FROM ok_links l JOIN crm_ids a ON a.customer_no = l.from_customer_no
-        JOIN crm_ids b ON b.customer_no = l.to_customer_no"""
+        JOIN crm_ids b ON b.customer_no = l.to_customer_no""",
+        [list(LinkSource.values), LinkSource.CORE_BANKING.value],
     )
     pull(
         con,
