@@ -19,15 +19,17 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from keyclient.core.bulk import bulk_insert
+from keyclient.customers import writer
 from keyclient.customers.models import ContactPoint, CustomerTag, Tag
 from keyclient.intake.formats import EXTRACTS
 from keyclient.intake.staging import apply, pull, rows, to_duckdb
 from keyclient.intake.validate import lit
-from keyclient.security.crypto import blind_index, encrypt
+from keyclient.security.crypto import blind_index
 
 PERSONAL = ("mobile", "phone2", "email", "address")
 # (extract column, contact kind, primary, order)
@@ -116,10 +118,11 @@ def _previous_contacts() -> str:
     )
 
 
-def write_contacts(con: duckdb.DuckDBPyConnection, *, previous: bool) -> dict[str, int]:
+def write_contacts(con: duckdb.DuckDBPyConnection, *, actor: Any, previous: bool) -> dict[str, int]:
     """Add the extract's mobile, phone2, email and address where the client lacks them; remove the
     values core banking dropped since the previous snapshot; a new primary value demotes the old one.
-    Values are compared by blind index (the lake keeps no other form)."""
+    Values are compared by blind index (the lake keeps no other form). The writes, with their
+    field-change rows (values masked), go through `keyclient.customers.writer`."""
     con.execute(
         f"""CREATE OR REPLACE TABLE today_keys AS SELECT o.customer_no, {", ".join(f"k_{c}.bidx AS {c}_bidx" for c in PERSONAL)}
         FROM ok_customers o {" ".join(f"LEFT JOIN bidx_{PURPOSE[kind]} k_{c} ON k_{c}.value = o.{c}" for c, kind, _p, _o in CONTACTS)}"""  # noqa: S608 - declared names
@@ -141,7 +144,6 @@ def write_contacts(con: duckdb.DuckDBPyConnection, *, previous: bool) -> dict[st
         FROM ({_today_contacts()}) w JOIN changed_clients c USING (customer_no)"""  # noqa: S608 - declared names
     )
     _have_contacts(con)
-    table = ContactPoint._meta.db_table
     removed = 0
     if previous:
         con.execute(
@@ -150,33 +152,31 @@ def write_contacts(con: duckdb.DuckDBPyConnection, *, previous: bool) -> dict[st
             JOIN have_contacts h ON h.customer_id = c.id AND h.kind = p.kind AND h.bidx = p.bidx
             ANTI JOIN want_contacts w ON w.customer_id = c.id AND w.kind = p.kind AND w.bidx = p.bidx"""  # noqa: S608 - declared names
         )
-        removed = apply(
-            con,
-            table=table,
-            name="intake_contacts",
-            columns=[("id", "BIGINT")],
-            sql="SELECT id FROM dropped_contacts ORDER BY id",
+        removed = writer.remove_contacts(
+            actor=actor,
+            rows=con.execute(
+                """SELECT h.id, h.customer_id, h.kind, h.value FROM have_contacts h
+                SEMI JOIN dropped_contacts d USING (id) ORDER BY h.id"""
+            ).fetchall(),
         )
         con.execute("DELETE FROM have_contacts WHERE id IN (SELECT id FROM dropped_contacts)")
     con.execute(
         """CREATE OR REPLACE TABLE new_contacts AS SELECT w.* FROM want_contacts w
         ANTI JOIN have_contacts h USING (customer_id, kind, bidx)"""
     )
-    demoted = apply(
-        con,
-        table=table,
-        name="intake_contacts",
-        columns=[("id", "BIGINT"), ("is_primary", "BOOLEAN")],
-        sql="""SELECT h.id, false FROM have_contacts h
+    demoted = writer.demote_contacts(
+        actor=actor,
+        rows=con.execute(
+            """SELECT h.id, h.customer_id FROM have_contacts h
             SEMI JOIN new_contacts n ON n.customer_id = h.customer_id AND n.kind = h.kind AND n.is_primary
-            WHERE h.is_primary ORDER BY 1""",
-        update=["is_primary"],
+            WHERE h.is_primary ORDER BY 1"""
+        ).fetchall(),
     )
-    found = rows(con, "SELECT customer_id, kind, value, is_primary FROM new_contacts ORDER BY customer_id, o")
-    added = bulk_insert(
-        table,
-        ["customer_id", "kind", "label", "value", "is_primary"],
-        ((cid, kind, "", encrypt(value), primary) for cid, kind, value, primary in found),
+    added = writer.add_contacts(
+        actor=actor,
+        rows=rows(
+            con, "SELECT customer_id, kind, value, is_primary FROM new_contacts ORDER BY customer_id, o"
+        ),
     )
     return {"contacts_added": added, "contacts_removed": removed, "contacts_demoted": demoted}
 

@@ -131,7 +131,13 @@ def _run(
     crash_at = os.environ.get(CRASH_ENV, "")
     with transaction.atomic():
         job.counts.update(
-            write_crm(con, extracts={item.extract.name for item in staged}, lake=root, load_date=load_date)
+            write_crm(
+                con,
+                actor=actor,
+                extracts={item.extract.name for item in staged},
+                lake=root,
+                load_date=load_date,
+            )
         )
         lake._crash_point("before_lake_commit", crash_at)
         job.status, job.finished_at = IntakeJob.Status.SUCCEEDED, timezone.now()

@@ -6,6 +6,7 @@ second person's approval, and prominence facts. Every change has an actor and a 
 from __future__ import annotations
 
 import calendar
+import json
 import os
 import time
 import uuid
@@ -17,7 +18,7 @@ import duckdb
 import pyarrow as pa
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +27,7 @@ from keyclient.audit.models import BusinessEvent
 from keyclient.audit.services import record_event
 from keyclient.core.arrow import fetch_arrow
 from keyclient.core.bulk import bulk_insert, insert_from_duckdb
+from keyclient.customers import writer
 from keyclient.customers.models import Customer, CustomerTag, Tag
 from keyclient.security.roles import Action, may, may_approve, may_edit_tier_policy
 from keyclient.valuation import engine
@@ -232,7 +234,7 @@ def _apply_tiers(con: duckdb.DuckDBPyConnection, as_of: date, actor: Any) -> int
         return 0
     events = (
         (now, who["actor_id"], who["actor_name"], "tier.changed", pk, number,
-         f'{{"tier": "{before or ""}"}}', f'{{"tier": "{after}", "state": "{state}", "as_of": "{as_of}"}}',
+         json.dumps({"tier": before or ""}), json.dumps({"tier": after, "state": state, "as_of": str(as_of)}),
          "month-end run")
         for pk, number, before, after, state in changed
     )  # fmt: skip
@@ -241,12 +243,13 @@ def _apply_tiers(con: duckdb.DuckDBPyConnection, as_of: date, actor: Any) -> int
         ["at", "actor_id", "actor_name", "verb", "customer_id", "customer_no", "before", "after", "note"],
         events,
     )
-    # Only the clients whose tier changes (a few percent of the book in a month) are updated.
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {Customer._meta.db_table} SET tier = %s WHERE id = %s",
-            [(after, pk) for pk, _number, _before, after, _state in changed],
-        )
+    # Only the clients whose tier changes (a few percent of the book in a month) are updated, through
+    # the client-master writer (one UPDATE … FROM, with the tier's field-change rows).
+    writer.update_customers(
+        actor=actor,
+        columns=[("tier", "VARCHAR(30)")],
+        rows=((pk, after) for pk, _number, _before, after, _state in changed),
+    )
     return len(changed)
 
 
