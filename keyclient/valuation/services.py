@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from keyclient.audit.actors import Job, actor_columns
 from keyclient.audit.models import BusinessEvent
-from keyclient.audit.services import record_event
+from keyclient.audit.services import record_changes, record_event
 from keyclient.core.arrow import fetch_arrow
 from keyclient.core.bulk import bulk_insert, insert_from_duckdb
 from keyclient.customers import writer
@@ -435,6 +435,7 @@ def _set_tier(actor: Any, customer: Customer, tier: str, note: str) -> None:
     before = customer.tier
     Customer.objects.filter(pk=customer.pk).update(tier=tier)
     customer.tier = tier
+    record_changes(actor=actor, instance=customer, customer_id=customer.pk, changes={"tier": (before, tier)})
     record_event(actor=actor, verb="tier.changed", customer=customer, before={"tier": before},
                  after={"tier": tier}, note=note)  # fmt: skip
 
