@@ -39,11 +39,13 @@ def purposes(extracts: Iterable[Extract]) -> dict[str, list[tuple[str, str]]]:
 def blind_keys(con: duckdb.DuckDBPyConnection, extracts: Iterable[Extract]) -> None:
     """`bidx_<purpose>(value, bidx)` for every distinct value of the load's blind-indexed columns."""
     for purpose, columns in purposes(extracts).items():
-        union = " UNION ".join(
+        union = " UNION ALL ".join(
             f"SELECT {column} AS value FROM ok_{name} WHERE {column} IS NOT NULL"  # noqa: S608 - declared names
             for name, column in columns
         )
-        values = con.sql(union).to_arrow_table().column("value").to_pylist()
+        # Distinct: a value shared by several rows (a household's phone, an account's transactions)
+        # is indexed once, and joining the keys never multiplies a row.
+        values = con.sql(f"SELECT DISTINCT value FROM ({union})").to_arrow_table().column("value").to_pylist()  # noqa: S608 - the union above
         keys = pa.table(
             {
                 "value": pa.array(values, pa.string()),

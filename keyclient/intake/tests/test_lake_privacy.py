@@ -12,6 +12,7 @@ import duckdb
 import pytest
 from django.core.management import call_command
 
+from keyclient.customers.models import ContactPoint
 from keyclient.intake.models import IntakeJob
 from keyclient.intake.services import load_extracts
 from keyclient.intake.tests.extracts import GOOD, LOAD_DATE, read_rejects, write_day
@@ -97,6 +98,21 @@ def test_a_demo_load_and_month_end_leave_no_personal_value_in_the_lake(generated
         "_intake",
     }
     assert lake_leaks(lake, secrets) == []
+    # One lake row per extract row (a value shared by several rows, e.g. a household's phone, is
+    # indexed once and multiplies nothing), one contact point per value.
+    for extract in ("customers", "accounts", "holdings", "transactions"):
+        source = [*generated.glob(f"{extract}.parquet"), *generated.glob(f"{extract}/**/*.parquet")]
+        extracted = duckdb.sql(f"SELECT count(*) FROM read_parquet({[str(p) for p in source]})").fetchall()[
+            0
+        ][0]
+        landed = duckdb.sql(f"SELECT count(*) FROM read_parquet('{lake}/{extract}/*/*.parquet')").fetchall()[
+            0
+        ][0]
+        assert (extract, landed) == (extract, extracted)
+    contacts = duckdb.sql(
+        f"SELECT count(mobile) + count(phone2) + count(email) + count(address) FROM '{generated}/customers.parquet'"
+    ).fetchall()[0][0]
+    assert ContactPoint.objects.count() == contacts
     # The lake still joins: the accounts' blind indexes are the CRM's, and the transactions' ones are among them.
     accounts = duckdb.sql(f"SELECT account_bidx FROM read_parquet('{lake}/accounts/*/*.parquet')").fetchall()
     assert {a for (a,) in accounts} == set(Account.objects.values_list("account_bidx", flat=True))
