@@ -59,9 +59,9 @@ def read_inputs(lake: Path, day: date) -> dict[str, pd.DataFrame]:
             lake,
             "transactions",
             window,
-            ["customer_no", "account_no", "amount", "direction", "txn_type", "counterparty_bank_code"],
+            ["customer_no", "account_bidx", "amount", "direction", "txn_type", "counterparty_bank_code"],
         ),
-        "accounts": read_latest(lake, "accounts", day, ["account_no", "product_code"]),
+        "accounts": read_latest(lake, "accounts", day, ["account_bidx", "product_code"]),
         "products": read_latest(lake, "products", day, ["product_code", "fee_rate"]),
         "holdings": read_latest(
             lake, "holdings", day, ["customer_no", "product_code", "balance", "maturity_date"]
@@ -77,12 +77,12 @@ def indicators(inputs: dict[str, pd.DataFrame], day: date, price: dict[str, floa
 
     # Fee income per transaction: fees, plus purchases times the product's fee rate.
     fee_rate = (
-        inputs["accounts"].merge(inputs["products"], on="product_code").set_index("account_no")["fee_rate"]
+        inputs["accounts"].merge(inputs["products"], on="product_code").set_index("account_bidx")["fee_rate"]
     )
     purchase = tx["txn_type"] == "product_purchase"
     fee = np.where(tx["txn_type"] == "fee", tx["amount"], 0.0)
     fee[purchase.to_numpy()] += (
-        tx.loc[purchase, "amount"] * tx.loc[purchase, "account_no"].map(fee_rate).fillna(0.0)
+        tx.loc[purchase, "amount"] * tx.loc[purchase, "account_bidx"].map(fee_rate).fillna(0.0)
     ).to_numpy()
     tx = tx.assign(
         inflow=tx["amount"].where(tx["direction"] == "C", 0.0),

@@ -18,8 +18,6 @@ values only to encrypt them and to compute blind indexes.
 | links | `relationships.CustomerLink` | upsert by (from, to, type) |
 """
 
-# ruff: noqa: S608 - DuckDB/SQL text built from declared names, never user input.
-
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -32,13 +30,15 @@ import pyarrow as pa
 from django.db import connection
 from django.utils import timezone
 
+from keyclient.audit.actors import Actor
 from keyclient.core.bulk import bulk_insert
+from keyclient.customers import writer
 from keyclient.customers.choices import Tier
 from keyclient.customers.models import Customer
 from keyclient.customers.pinyin import names_initials
 from keyclient.customers.services import search_keys
 from keyclient.intake import crm_accounts, crm_contacts
-from keyclient.intake.staging import apply, drop, pull, rows, scalar, stage, update_from
+from keyclient.intake.staging import apply, pull, rows
 from keyclient.org.models import OrgUnit, User
 from keyclient.products.models import Product
 from keyclient.relationships.choices import LinkSource
@@ -47,14 +47,16 @@ from keyclient.security.crypto import encrypt
 
 
 def write_crm(
-    con: duckdb.DuckDBPyConnection, *, extracts: set[str], lake: Path, load_date: date
+    con: duckdb.DuckDBPyConnection, *, actor: Actor, extracts: set[str], lake: Path, load_date: date
 ) -> dict[str, int]:
-    """Write the accepted rows of `extracts` into the CRM database; returns counts of what changed."""
-    counts = {"products_upserted": upsert_products(con), **upsert_customers(con)}
+    """Write the accepted rows of `extracts` into the CRM database; returns counts of what changed.
+    The client master and contact points are written through `keyclient.customers.writer` (with
+    field-change rows under `actor`)."""
+    counts = {"products_upserted": upsert_products(con), **upsert_customers(con, actor=actor)}
     pull(con, "crm_ids", [("customer_no", "TEXT"), ("id", "BIGINT")], Customer._meta.db_table)
     pull(con, "crm_product_ids", [("code", "TEXT"), ("id", "BIGINT")], Product._meta.db_table)
     if extracts & {"accounts", "holdings"}:
-        crm_accounts.account_keys(con, extracts)
+        crm_accounts.account_keys(con)
     if "accounts" in extracts:
         counts.update(crm_accounts.write_accounts(con))
     if "holdings" in extracts:
@@ -63,7 +65,7 @@ def write_crm(
         counts.update(write_links(con))
     previous = crm_contacts.previous_customers(con, lake, load_date)
     counts.update(crm_contacts.write_tags(con, previous=previous))
-    counts.update(crm_contacts.write_contacts(con, previous=previous))
+    counts.update(crm_contacts.write_contacts(con, actor=actor, previous=previous))
     return counts
 
 
@@ -103,7 +105,7 @@ COMPARED = [c for c, _ in MASTER if c not in ("id_last4_bidx", "mobile_last4_bid
 DERIVED = [("name_initials", "VARCHAR(60)"), ("id_number", "TEXT"), ("mobile", "TEXT")]
 
 
-def upsert_customers(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+def upsert_customers(con: duckdb.DuckDBPyConnection, *, actor: Actor) -> dict[str, int]:
     """Insert new clients and update the master columns of those whose row changed.
 
     The extract's RM (`rm_staff_no`) is taken for new clients only: afterwards the CRM owns the
@@ -129,34 +131,32 @@ def upsert_customers(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     new = _with_derived(
         con,
         f"""SELECT w.customer_no, {", ".join(f"w.{c}" for c, _ in MASTER)}, w.primary_rm_id, w.name, w.id_number,
-            w.mobile FROM want_customers w ANTI JOIN have_customers h USING (customer_no) ORDER BY w.customer_no""",
+            w.mobile FROM want_customers w ANTI JOIN have_customers h USING (customer_no) ORDER BY w.customer_no""",  # noqa: S608 - column names from MASTER
     )
-    inserted = bulk_insert(
-        table,
-        ["customer_no", *master.split(", "), "primary_rm_id", *(c for c, _ in DERIVED), "tier", "aum",
+    inserted = writer.insert_customers(
+        actor=actor,
+        columns=["customer_no", *master.split(", "), "primary_rm_id", *(c for c, _ in DERIVED), "tier", "aum",
          "created_at", "updated_at"],
-        ((*row, Tier.MASS.value, Decimal("0.00"), now, now) for row in new),
+        rows=((*row, Tier.MASS.value, Decimal("0.00"), now, now) for row in new),
     )  # fmt: skip
     changed = f"""SELECT h.id, {", ".join(f"w.{c}" for c, _ in MASTER)}, w.name, w.id_number, w.mobile
         FROM want_customers w JOIN have_customers h USING (customer_no)
         WHERE ({", ".join(f"w.{c}" for c in COMPARED)}) IS DISTINCT FROM ({", ".join(f"h.{c}" for c in COMPARED)})
-        ORDER BY h.id"""
-    updated = 0
-    if scalar(con, f"SELECT count(*) FROM ({changed})"):
-        stage(
-            "intake_customers",
-            [
-                ("id", "BIGINT"),
-                *MASTER,
-                *DERIVED,
-                ("updated_at", Customer._meta.get_field("updated_at").db_type(connection)),
-            ],
-            ((*row, now) for row in _with_derived(con, changed)),
-        )
-        updated = update_from(
-            table, "intake_customers", [*(c for c, _ in MASTER), *(c for c, _ in DERIVED), "updated_at"]
-        )
-        drop("intake_customers")
+        ORDER BY h.id"""  # noqa: S608 - column names from MASTER / COMPARED
+    updated = writer.update_customers(
+        actor=actor,
+        columns=[
+            *MASTER,
+            *DERIVED,
+            ("updated_at", Customer._meta.get_field("updated_at").db_type(connection)),
+            ("id_number__masked", "TEXT"),
+            ("mobile__masked", "TEXT"),
+        ],
+        rows=(
+            (*row, now, writer.masked("id_number", id_number), writer.masked("mobile", mobile))
+            for *row, id_number, mobile in _with_derived(con, changed, clear=True)
+        ),
+    )
     return {"customers_inserted": inserted, "customers_updated": updated}
 
 
@@ -174,14 +174,15 @@ def _customer_keys(con: duckdb.DuckDBPyConnection) -> None:
     con.unregister("customer_keys_arrow")
 
 
-def _with_derived(con: duckdb.DuckDBPyConnection, sql: str) -> Iterator[tuple]:
+def _with_derived(con: duckdb.DuckDBPyConnection, sql: str, *, clear: bool = False) -> Iterator[tuple]:
     """The rows of `sql` (ending in name, id number, mobile) with the name's pinyin initials and the
-    two numbers encrypted in place of those three."""
+    two numbers encrypted in place of those three (`clear`: followed by the two numbers in clear)."""
     result = con.execute(sql)
     while batch := result.fetchmany(5000):
         initials = names_initials(row[-3] for row in batch)
         for row, name_key in zip(batch, initials, strict=True):
-            yield (*row[:-3], name_key, encrypt(row[-2]), encrypt(row[-1]))
+            derived = (*row[:-3], name_key, encrypt(row[-2]), encrypt(row[-1]))
+            yield (*derived, row[-2], row[-1]) if clear else derived
 
 
 LINK_COLUMNS = ["from_customer_id", "to_customer_id", "link_type", "role", "start_date", "source"]
@@ -191,13 +192,13 @@ def write_links(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Insert the links the CRM lacks; update role, start date and source of the others. Links
     missing from the extract are left alone (ending a link is a decision made in the CRM)."""
     table = CustomerLink._meta.db_table
-    sources = ", ".join(f"'{s}'" for s in LinkSource.values)
     con.execute(
-        f"""CREATE OR REPLACE TABLE want_links AS SELECT a.id AS from_customer_id, b.id AS to_customer_id, l.link_type,
+        """CREATE OR REPLACE TABLE want_links AS SELECT a.id AS from_customer_id, b.id AS to_customer_id, l.link_type,
             coalesce(l.role, '') AS role, l.start_date,
-            CASE WHEN l.source IN ({sources}) THEN l.source ELSE '{LinkSource.CORE_BANKING}' END AS source
+            CASE WHEN list_contains(?, l.source) THEN l.source ELSE ? END AS source
         FROM ok_links l JOIN crm_ids a ON a.customer_no = l.from_customer_no
-        JOIN crm_ids b ON b.customer_no = l.to_customer_no"""
+        JOIN crm_ids b ON b.customer_no = l.to_customer_no""",
+        [list(LinkSource.values), LinkSource.CORE_BANKING.value],
     )
     pull(
         con,

@@ -2,41 +2,26 @@
 
 An account number is stored encrypted and found again by its blind index (`account_bidx`), so the
 blind index is the key an account is upserted on: computed once per distinct number of the load
-(`account_keys`), then every comparison is a DuckDB join.
+(`account_keys`, from the keys the landing computed), then every comparison is a DuckDB join.
 """
-
-# ruff: noqa: S608 - DuckDB/SQL text built from declared names, never user input.
 
 from __future__ import annotations
 
 import duckdb
-import pyarrow as pa
 
 from keyclient.core.bulk import bulk_insert
 from keyclient.intake.staging import apply, delete_staged, drop, pull, rows, scalar, stage
 from keyclient.products.models import Account, Holding
-from keyclient.products.services import account_bidx
 from keyclient.security.crypto import encrypt
 
 
-def account_keys(con: duckdb.DuckDBPyConnection, extracts: set[str]) -> None:
-    """`account_keys(account_no, bidx)`: the blind index of every account number of the load."""
-    parts = []
-    if "accounts" in extracts:
-        parts.append("SELECT account_no FROM ok_accounts")
-    if "holdings" in extracts:
-        parts.append("SELECT account_no FROM ok_holdings WHERE as_of = (SELECT max(as_of) FROM ok_holdings)")
-    numbers = con.sql(f"SELECT DISTINCT account_no FROM ({' UNION ALL '.join(parts)})").to_arrow_table()
-    values = numbers.column("account_no").to_pylist()
-    keys = pa.table(
-        {
-            "account_no": pa.array(values, pa.string()),
-            "bidx": pa.array([account_bidx(v) for v in values], pa.string()),
-        }
+def account_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """`account_keys(account_no, bidx)`: the blind index of every account number of the load, as
+    landing computed it (`keyclient.intake.landing.blind_keys`, purpose `account_no`, which is
+    `products.services.account_bidx`)."""
+    con.execute(
+        "CREATE OR REPLACE TABLE account_keys AS SELECT value AS account_no, bidx FROM bidx_account_no"
     )
-    con.register("account_keys_arrow", keys)
-    con.execute("CREATE OR REPLACE TABLE account_keys AS SELECT * FROM account_keys_arrow")
-    con.unregister("account_keys_arrow")
 
 
 def write_accounts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

@@ -37,8 +37,20 @@ class Column:
     codes: tuple[str, ...] = ()
     min: float | None = None
     references: str = ""  # "products", "customers", "org_units" or "staff"
-    personal: bool = False  # never echoed into reject reasons
+    personal: bool = False  # never echoed into reject reasons, never landed in clear
     max_length: int | None = None
+    # How a personal column lands in the lake (ADR 0004): "bidx:<purpose>" replaces it by
+    # `<name>_bidx`, its HMAC blind index for that purpose; "mask" lands it masked.
+    lake: str = ""
+
+    @property
+    def blind_purpose(self) -> str:
+        return self.lake.removeprefix("bidx:") if self.lake.startswith("bidx:") else ""
+
+    @property
+    def landed_name(self) -> str:
+        """The column's name in the lake: `account_no` lands as `account_bidx`, `mobile` as `mobile_bidx`."""
+        return f"{self.name.removesuffix('_no')}_bidx" if self.blind_purpose else self.name
 
 
 @dataclass(frozen=True)
@@ -93,13 +105,13 @@ EXTRACTS: tuple[Extract, ...] = (
             C("gender", "code", codes=("M", "F")),
             C("birth_date", "date"),
             C("industry", max_length=60),
-            C("registration_no", max_length=30),
+            C("registration_no", max_length=30, personal=True, lake="bidx:registration_no"),
             C("id_type", "code", required=True, codes=("resident_id", "passport", "uscc")),
-            C("id_number", required=True, personal=True),
-            C("mobile", personal=True),
-            C("phone2", personal=True),
-            C("email", personal=True),
-            C("address", personal=True),
+            C("id_number", required=True, personal=True, lake="bidx:id_number"),
+            C("mobile", personal=True, lake="bidx:mobile"),
+            C("phone2", personal=True, lake="bidx:phone"),
+            C("email", personal=True, lake="bidx:email"),
+            C("address", personal=True, lake="bidx:address"),
             C("province", max_length=20),
             C("city", max_length=20),
             C("home_org_code", required=True, references="org_units"),
@@ -126,7 +138,7 @@ EXTRACTS: tuple[Extract, ...] = (
     Extract(
         "accounts",
         (
-            C("account_no", required=True, personal=True),
+            C("account_no", required=True, personal=True, lake="bidx:account_no"),
             C("customer_no", required=True, references="customers"),
             C("product_code", required=True, references="products"),
             C("open_date", "date"),
@@ -142,7 +154,7 @@ EXTRACTS: tuple[Extract, ...] = (
         (
             C("as_of", "date", required=True),
             C("customer_no", required=True, references="customers"),
-            C("account_no", required=True, personal=True),
+            C("account_no", required=True, personal=True, lake="bidx:account_no"),
             C("product_code", required=True, references="products"),
             C("balance", "decimal", required=True, min=0),
             C("maturity_date", "date"),
@@ -173,14 +185,14 @@ EXTRACTS: tuple[Extract, ...] = (
             C("txn_id", "int", required=True),
             C("date", "date", required=True),
             C("customer_no", required=True, references="customers"),
-            C("account_no", personal=True),
+            C("account_no", personal=True, lake="bidx:account_no"),
             C("amount", "decimal", required=True, min=0),
             C("direction", "code", required=True, codes=("C", "D")),
             C("txn_type", "code", required=True, codes=TXN_TYPES),
             C("channel"),
             C("counterparty_bank_code", max_length=12),
             C("counterparty_bank_name", max_length=60),
-            C("counterparty_name", personal=True),
+            C("counterparty_name", personal=True, lake="mask"),
         ),
         key=("txn_id",),
         kind="dated",
@@ -253,7 +265,8 @@ def markdown() -> str:
             if c.references:
                 rule.append(f"references {c.references}")
             if c.personal:
-                rule.append("personal (never echoed in rejects)")
+                landed = f"lands as `{c.landed_name}`" if c.blind_purpose else "lands masked"
+                rule.append(f"personal (never echoed in rejects; {landed})")
             out.append(f"| `{c.name}` | {c.type} | {'yes' if c.required else ''} | {'; '.join(rule)} |")
         out.append("")
     return "\n".join(out)

@@ -63,7 +63,7 @@ from keyclient.pipeline.indicators import DAILY, pricing
 TXN_COLUMNS = {
     "txn_id": "int64",
     "customer_no": "string",
-    "account_no": "string",
+    "account_bidx": "string",
     "amount": "float64",
     "direction": "string",
     "txn_type": "string",
@@ -201,18 +201,19 @@ def tables(target: Any, lake: Path, day: date) -> dict[str, ibis.Table]:
 
 
 def _fee_rates(src: _Sources) -> ibis.Table:
-    """Account → fee rate of its product, for the products that charge one (others earn no fee)."""
-    accounts = src.snapshot("accounts", {"account_no": "string", "product_code": "string"})
+    """Account → fee rate of its product, for the products that charge one (others earn no fee).
+    Accounts are keyed by the account number's blind index: the lake keeps no number in clear."""
+    accounts = src.snapshot("accounts", {"account_bidx": "string", "product_code": "string"})
     products = src.snapshot("products", {"product_code": "string", "fee_rate": "float64"})
     if accounts is None or products is None:
-        return src.target.empty({"account_no": "string", "fee_rate": "float64"})
+        return src.target.empty({"account_bidx": "string", "fee_rate": "float64"})
     charging = products.filter(products.fee_rate != 0)
-    return accounts.join(charging, "product_code").select("account_no", "fee_rate")
+    return accounts.join(charging, "product_code").select("account_bidx", "fee_rate")
 
 
 def _flows(today: ibis.Table, fee_rates: ibis.Table) -> ibis.Table:
     """Today's flows per client (the `flows` state)."""
-    t = today.left_join(fee_rates, "account_no")
+    t = today.left_join(fee_rates, "account_bidx")
     return t.group_by("date", "customer_no").aggregate(
         inflow=_money(t.amount, where=t.direction == "C"),
         outflow=_money(t.amount, where=t.direction == "D"),
@@ -360,7 +361,7 @@ def _month_to_date(src: _Sources, b: ibis.Table, flows: ibis.Table, fee_rates: i
     if (kept_flows := src.kept("flows", kept_days)) is not None:
         fees.append(kept_flows.select("date", "customer_no", "fee_income"))
     if (t := src.days("transactions", [d for d in month if d not in kept_days], TXN_COLUMNS)) is not None:
-        t = t.filter(t.txn_type.isin(["fee", "product_purchase"])).left_join(fee_rates, "account_no")
+        t = t.filter(t.txn_type.isin(["fee", "product_purchase"])).left_join(fee_rates, "account_bidx")
         fees.append(t.group_by("date", "customer_no").aggregate(fee_income=_fee(t).sum()))
     t = balances.left_join(_union(fees), ["date", "customer_no"])
     return t.group_by("customer_no").aggregate(

@@ -23,7 +23,8 @@ from tqdm import tqdm
 from keyclient.audit.actors import Job
 from keyclient.audit.services import record_event
 from keyclient.core.arrow import fetch_arrow
-from keyclient.core.bulk import indexes_rebuilt, insert_from_duckdb
+from keyclient.core.bulk import insert_from_duckdb
+from keyclient.customers import writer
 from keyclient.customers.models import Customer
 from keyclient.pipeline import engine, portable  # portable loads Ibis: once per process, not per run
 from keyclient.pipeline.indicators import DAILY, INDICATORS
@@ -178,15 +179,10 @@ def _move_watermarks(day: date) -> None:
 
 
 def _set_customer_aum(day: date) -> None:
-    """At a month end the client master's `aum` becomes the month's MADB (lists sort on it): one
-    UPDATE joined to the month's snapshots (on SQLite with the list's AUM indexes built again after)."""
-    customers, snapshots = Customer._meta.db_table, BalanceSnapshot._meta.db_table
-    with indexes_rebuilt(customers, "aum"), connection.cursor() as cursor:
-        cursor.execute(
-            f"""UPDATE {customers} SET aum = b.aum_madb, aum_as_of = %s FROM {snapshots} b
-            WHERE b.customer_id = {customers}.id AND b.as_of = %s""",
-            [day, day],
-        )
+    """At a month end the client master's `aum` becomes the month's MADB (lists sort on it), through
+    the client-master writer: one UPDATE joined to the month's snapshots (on SQLite with the list's
+    AUM indexes built again after); not a tracked field, so no field-change rows."""
+    writer.set_month_aum(day, BalanceSnapshot._meta.db_table)
 
 
 def backfill(

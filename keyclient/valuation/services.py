@@ -6,6 +6,7 @@ second person's approval, and prominence facts. Every change has an actor and a 
 from __future__ import annotations
 
 import calendar
+import json
 import os
 import time
 import uuid
@@ -17,15 +18,16 @@ import duckdb
 import pyarrow as pa
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from keyclient.audit.actors import Actor, Job, Staff, actor_columns
 from keyclient.audit.models import BusinessEvent
-from keyclient.audit.services import record_event
+from keyclient.audit.services import record_changes, record_event
 from keyclient.core.arrow import fetch_arrow
 from keyclient.core.bulk import bulk_insert, insert_from_duckdb
+from keyclient.customers import writer
 from keyclient.customers.models import Customer, CustomerTag, Tag
 from keyclient.security.roles import Action, may, may_approve, may_edit_tier_policy
 from keyclient.valuation import engine
@@ -236,7 +238,7 @@ def _apply_tiers(con: duckdb.DuckDBPyConnection, as_of: date, actor: Actor) -> i
         return 0
     events = (
         (now, who["actor_id"], who["actor_name"], "tier.changed", pk, number,
-         f'{{"tier": "{before or ""}"}}', f'{{"tier": "{after}", "state": "{state}", "as_of": "{as_of}"}}',
+         json.dumps({"tier": before or ""}), json.dumps({"tier": after, "state": state, "as_of": str(as_of)}),
          "month-end run")
         for pk, number, before, after, state in changed
     )  # fmt: skip
@@ -245,12 +247,13 @@ def _apply_tiers(con: duckdb.DuckDBPyConnection, as_of: date, actor: Actor) -> i
         ["at", "actor_id", "actor_name", "verb", "customer_id", "customer_no", "before", "after", "note"],
         events,
     )
-    # Only the clients whose tier changes (a few percent of the book in a month) are updated.
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {Customer._meta.db_table} SET tier = %s WHERE id = %s",
-            [(after, pk) for pk, _number, _before, after, _state in changed],
-        )
+    # Only the clients whose tier changes (a few percent of the book in a month) are updated, through
+    # the client-master writer (one UPDATE … FROM, with the tier's field-change rows).
+    writer.update_customers(
+        actor=actor,
+        columns=[("tier", "VARCHAR(30)")],
+        rows=((pk, after) for pk, _number, _before, after, _state in changed),
+    )
     return len(changed)
 
 
@@ -436,6 +439,7 @@ def _set_tier(actor: Staff, customer: Customer, tier: str, note: str) -> None:
     before = customer.tier
     Customer.objects.filter(pk=customer.pk).update(tier=tier)
     customer.tier = tier
+    record_changes(actor=actor, instance=customer, customer_id=customer.pk, changes={"tier": (before, tier)})
     record_event(actor=actor, verb="tier.changed", customer=customer, before={"tier": before},
                  after={"tier": tier}, note=note)  # fmt: skip
 

@@ -77,7 +77,7 @@ def build_lake(lake: Path) -> None:
     for day, rows in by_day.items():
         write(
             lake, "transactions", day,
-            "txn_id BIGINT, customer_no VARCHAR, account_no VARCHAR, amount DOUBLE, direction VARCHAR, "
+            "txn_id BIGINT, customer_no VARCHAR, account_bidx VARCHAR, amount DOUBLE, direction VARCHAR, "
             "txn_type VARCHAR, counterparty_bank_code VARCHAR, counterparty_bank_name VARCHAR, channel VARCHAR, "
             "counterparty_name VARCHAR",
             rows,
@@ -90,11 +90,11 @@ def build_lake(lake: Path) -> None:
         [("DP001", 0), ("WM001", 0.01), ("TD001", 0)],
     )
     write(
-        lake, "accounts", D, "account_no VARCHAR, customer_no VARCHAR, product_code VARCHAR",
+        lake, "accounts", D, "account_bidx VARCHAR, customer_no VARCHAR, product_code VARCHAR",
         [("A1", ZHANG, "DP001"), ("A2", ZHANG, "WM001"), ("A3", LI, "DP001"), ("A4", LI, "TD001"), ("A5", LI, "WM001")],
     )  # fmt: skip
     write(
-        lake, "holdings", D, "as_of DATE, customer_no VARCHAR, account_no VARCHAR, product_code VARCHAR, balance DOUBLE, maturity_date DATE",
+        lake, "holdings", D, "as_of DATE, customer_no VARCHAR, account_bidx VARCHAR, product_code VARCHAR, balance DOUBLE, maturity_date DATE",
         [
             (D, ZHANG, "A1", "DP001", 120, None), (D, ZHANG, "A2", "WM001", 30, date(2026, 11, 30)),
             (D, LI, "A3", "DP001", 1000, date(2026, 12, 1)), (D, LI, "A4", "TD001", 0, None),

@@ -78,7 +78,7 @@ def small_bank(lake: Path, day: date, clients: int = 200, seed: int = 11) -> Non
     for back in [*range(0, 50), 95]:
         d = day - timedelta(days=back)
         cols: dict[str, list] = {k: [] for k in [
-            "txn_id", "customer_no", "account_no", "amount", "direction", "txn_type",
+            "txn_id", "customer_no", "account_bidx", "amount", "direction", "txn_type",
             "counterparty_bank_code", "counterparty_bank_name", "channel", "counterparty_name",
         ]}  # fmt: skip
         for _ in range(rnd.randint(20, 80)):
@@ -94,7 +94,7 @@ def small_bank(lake: Path, day: date, clients: int = 200, seed: int = 11) -> Non
             for key, value in zip(cols, row, strict=True):
                 cols[key].append(value)
         _write(lake, "transactions", d, pa.table(cols, schema=pa.schema([
-            ("txn_id", pa.int64()), ("customer_no", pa.string()), ("account_no", pa.string()),
+            ("txn_id", pa.int64()), ("customer_no", pa.string()), ("account_bidx", pa.string()),
             ("amount", pa.float64()), ("direction", pa.string()), ("txn_type", pa.string()),
             ("counterparty_bank_code", pa.string()), ("counterparty_bank_name", pa.string()),
             ("channel", pa.string()), ("counterparty_name", pa.string()),
@@ -103,13 +103,13 @@ def small_bank(lake: Path, day: date, clients: int = 200, seed: int = 11) -> Non
     _write(lake, "products", day, pa.table({"product_code": products, "fee_rate": [0.0, 0.01, 0.002]}))
     accounts = [(f"A{c}{n}", c, products[n - 1]) for c in customers for n in (1, 2, 3)]
     _write(lake, "accounts", day, pa.table({
-        "account_no": [a[0] for a in accounts], "customer_no": [a[1] for a in accounts],
+        "account_bidx": [a[0] for a in accounts], "customer_no": [a[1] for a in accounts],
         "product_code": [a[2] for a in accounts],
     }))  # fmt: skip
     held = [a for a in accounts if rnd.random() < 0.6]
     _write(lake, "holdings", day - timedelta(days=3), pa.table({
         "as_of": [day - timedelta(days=3)] * len(held), "customer_no": [a[1] for a in held],
-        "account_no": [a[0] for a in held], "product_code": [a[2] for a in held],
+        "account_bidx": [a[0] for a in held], "product_code": [a[2] for a in held],
         "balance": [money(0, 100_000) if rnd.random() < 0.9 else 0.0 for _ in held],
         "maturity_date": [day + timedelta(days=rnd.randint(-5, 60)) if rnd.random() < 0.5 else None for _ in held],
     }))  # fmt: skip

@@ -55,3 +55,24 @@ def test_a_missing_key_is_a_clear_error(bank, settings):
     settings.KEYCLIENT_FIELD_KEYS = [new_field_key()]
     with pytest.raises(ImproperlyConfigured, match="cannot be decrypted"):
         Customer.objects.get(pk=zhang.pk)
+
+
+def test_rotating_the_keys_writes_one_business_event(bank, settings):
+    from django.core.management import call_command
+
+    from keyclient.audit.models import BusinessEvent
+
+    settings.KEYCLIENT_FIELD_KEYS = [new_field_key(), *settings.KEYCLIENT_FIELD_KEYS]
+    customers = Customer.objects.count()
+    call_command("security", "rotate-keys", stdout=__import__("io").StringIO())
+    event = BusinessEvent.objects.get()
+    assert (event.verb, event.actor_id, event.actor_name) == (
+        "security.keys_rotated",
+        None,
+        "job:security.rotate_keys",
+    )
+    assert event.after["keys"] == 2
+    assert event.after["rows"]["customers.Customer"] == customers
+    assert {"customers.Customer", "customers.ContactPoint", "products.Account", "products.Holding"} <= set(
+        event.after["rows"]
+    )

@@ -239,3 +239,21 @@ def test_corporate_strategic_tier_needs_the_value_floor_and_one_bar(bank, lake) 
     assert TierAssignment.objects.get(customer__customer_no="8800000001", as_of=MONTHS[0]).basis == Decimal(
         "200000.00"
     )
+
+
+def test_a_month_end_tier_change_is_a_field_change_of_the_client_master(bank, lake) -> None:  # type: ignore[no-untyped-def]
+    from keyclient.audit.models import FieldChange
+
+    run_month(MONTHS[0], {"6200000003": {"deposit_madb": 30_000, "investment_madb": 20_000}})
+    li = Customer.objects.get(customer_no="6200000002")
+    changes = list(
+        FieldChange.objects.filter(model="customers.Customer").values_list(
+            "actor_name", "object_id", "customer_id", "field", "old", "new"
+        )
+    )
+    tier_events = BusinessEvent.objects.filter(verb="tier.changed").count()
+    assert len(changes) == tier_events  # one tier row per client whose tier changed, nothing else
+    assert ("job:valuation", str(li.pk), li.pk, "tier", "platinum", "mass") in changes
+    again = FieldChange.objects.count()
+    run_month(MONTHS[0], {"6200000003": {"deposit_madb": 30_000, "investment_madb": 20_000}})
+    assert FieldChange.objects.count() == again  # a re-run changes no tier: no row

@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection, transaction
 
+from keyclient.audit.actors import Job
+from keyclient.audit.services import record_event
 from keyclient.security.crypto import new_field_key, rotate
 from keyclient.security.fields import EncryptedTextField
 
@@ -25,13 +28,22 @@ class Command(BaseCommand):
         if options["verb"] == "new-key":
             self.stdout.write(new_field_key())
             return
+        counts: dict[str, int] = {}
         for model in apps.get_models():
             fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
             if fields:
                 count = rotate_table(
                     model._meta.db_table, [f.column for f in fields if f.column], options["batch"]
                 )
+                counts[model._meta.label] = count
                 self.stdout.write(f"{model._meta.label}: {count} rows re-encrypted")
+        # One business event for the run (the keys themselves are never recorded: how many there
+        # are and the rows re-encrypted per table).
+        record_event(
+            actor=Job("security.rotate_keys"),
+            verb="security.keys_rotated",
+            after={"keys": len(settings.KEYCLIENT_FIELD_KEYS), "rows": counts},
+        )
 
 
 def rotate_table(table: str, columns: list[str], batch: int) -> int:
