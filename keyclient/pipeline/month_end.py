@@ -1,8 +1,6 @@
 """At a month end the pipeline hands its results to the valuation: the month's averages and
 contribution per client, and the lake's latest loans, holdings (with product risk) and client links."""
 
-# ruff: noqa: S608 - SQL text built from lake paths and declared names, never user input.
-
 from __future__ import annotations
 
 from datetime import date

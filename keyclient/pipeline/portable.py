@@ -40,8 +40,6 @@ partition set read as one view (`DuckDBTarget.read`); docs/pipeline.md has the c
 Ibis and sqlglot are core dependencies; Spark needs the optional extra (`uv sync --extra spark`).
 """
 
-# ruff: noqa: S608 - SQL text built from declared indicator names and definitions, never user input.
-
 from __future__ import annotations
 
 import os

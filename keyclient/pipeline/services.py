@@ -1,9 +1,6 @@
 """`run_date` / `backfill`: compute one business date's indicators and write them into the CRM
 database, replacing that date's rows in one transaction."""
 
-# ruff: noqa: S608 - DuckDB/SQL text built from declared names, lake paths and dates, never user input;
-# values from the extracts are only ever data, not SQL.
-
 from __future__ import annotations
 
 import calendar

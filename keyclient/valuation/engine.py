@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import calendar
 import math
-import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from keyclient.core.duck import execute
 from keyclient.valuation.policy import CORPORATE_LADDER, INDIVIDUAL_LADDER, LOAN_CLASSES, RANK
 
 INPUTS: dict[str, str] = {
@@ -67,16 +67,8 @@ def ensure_inputs(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def lit(value: object) -> str:
-    """A SQL string literal, for our own file paths only (policy values are bound: see `execute`)."""
+    """A SQL string literal, for our own file paths only (policy values are bound: see `compute`)."""
     return "'" + str(value).replace("'", "''") + "'"
-
-
-_PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
-
-
-def execute(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> duckdb.DuckDBPyConnection:
-    """Run `sql` with the `$name` parameters it uses bound from `params` (DuckDB refuses unused ones)."""
-    return con.execute(sql, {name: params[name] for name in set(_PARAMETER.findall(sql))})
 
 
 def _num(value: Any) -> Decimal | float:

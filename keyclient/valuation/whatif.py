@@ -23,6 +23,7 @@ import duckdb
 import pyarrow as pa
 
 from keyclient.core.arrow import fetch_arrow
+from keyclient.core.duck import execute
 from keyclient.org.models import OrgUnit, User
 from keyclient.valuation import engine
 from keyclient.valuation.analytics import Matrix, build_matrices, counts_by, scoped_clients, tier_label
@@ -145,7 +146,7 @@ def what_if(user: Any, *, rules: dict[str, Any], baseline: dict[str, Any]) -> Wh
             FROM read_parquet($path) s JOIN scope_arrow c USING (customer_no)""",
             {"path": str(path)},
         )
-        engine.execute(
+        execute(
             con,
             f"""CREATE TEMP TABLE moves AS
             SELECT s.customer_no, s.unit_id, s.rm_id, f.tier AS from_tier, t.tier AS to_tier
