@@ -1,6 +1,9 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The longest tag name, in characters (a tag may be any text): `Tag.name`, the intake's tags, the tier policy.
+TAG_MAX_LENGTH = 300
+
 
 class CustomerKind(models.TextChoices):
     INDIVIDUAL = "individual", _("Individual")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from keyclient.customers.choices import TAG_MAX_LENGTH
 from keyclient.relationships.choices import LinkSource
 
 PRODUCT_CATEGORIES = (
@@ -24,7 +25,6 @@ TXN_TYPES = (
 LINK_TYPES = ("household", "group_member", "executive", "shareholder", "payroll", "supplier", "referral")
 LOAN_CLASSES = ("正常", "关注", "次级", "可疑", "损失")
 LINK_SOURCES = tuple(LinkSource.values)
-TAG_MAX_LENGTH = 40
 
 
 @dataclass(frozen=True)
@@ -133,6 +133,7 @@ EXTRACTS: tuple[Extract, ...] = (
                 f"list_max(list_transform(string_split(tags, ';'), lambda t: length(trim(t)))) > {TAG_MAX_LENGTH}",
                 f"a tag is longer than {TAG_MAX_LENGTH} characters",
             ),
+            Rule("tags", r"regexp_matches(tags, '\p{Cc}')", "a tag holds a control character"),
         ),
     ),
     Extract(

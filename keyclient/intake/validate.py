@@ -6,9 +6,6 @@ that every file holds as Parquet dates and numbers keep their type), its rejects
 Python never loops over rows: each rule is one SQL predicate over the whole extract.
 """
 
-# ruff: noqa: S608 - DuckDB/SQL text built from declared names, lake paths and dates, never user input;
-# values from the extracts are only ever data, not SQL.
-
 from __future__ import annotations
 
 import codecs
@@ -18,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from keyclient.core.duck import execute
 from keyclient.intake.formats import Column, Extract
 from keyclient.intake.mapping import Mapping
 
@@ -36,10 +34,13 @@ class IntakeError(Exception):
 
 
 def lit(value: object) -> str:
+    """A SQL string literal, for our own declared texts and paths. What a bank sends or declares (file
+    names, code maps, date formats, separators) is bound as a parameter instead."""
     return "'" + str(value).replace("'", "''") + "'"
 
 
 def ident(name: str) -> str:
+    """A quoted SQL identifier: a column name, ours or a file's header (identifiers cannot be bound)."""
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -85,28 +86,33 @@ def read_extract(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: Mappin
     native = _native_columns(con, ext, staged.files, mapping)
     cols = ", ".join(f"{ident(c.name)} {native.get(c.name, 'VARCHAR')}" for c in ext.columns)
     con.execute(f"CREATE OR REPLACE TABLE {table} (_file VARCHAR, _line BIGINT, {cols})")
-    codes = mapping.codes.get(ext.name, {})
+    # The code maps are parameters: $code<n> is a bank's value, $ours<n> the value it stands for.
+    codes: dict[str, list[int]] = {}
+    bound: dict[str, str] = {}
+    for column, pairs in mapping.codes.get(ext.name, {}).items():
+        for theirs, ours in pairs.items():
+            n = len(bound) // 2
+            codes.setdefault(column, []).append(n)
+            bound.update({f"code{n}": str(theirs), f"ours{n}": str(ours)})
     for index, path in enumerate(staged.files):
         source = f"{ext.name}{index}"
         if path.suffix == ".parquet":
-            relation = _parquet(path)
+            relation, params = PARQUET, {"path": str(path)}
             line = "file_row_number + 1"
-            header = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
+            header = [r[0] for r in con.execute(DESCRIBE_PARQUET, params).fetchall()]
         else:
             encoding = mapping.option(ext.name, "encoding", "utf-8")
             readable = _utf8_copy(path, encoding, workdir, index)
             sep = mapping.option(ext.name, "separator")
-            options = f", delim = {lit(sep)}" if sep else ""
-            relation = (
-                f"read_csv({lit(readable)}, all_varchar = true, header = true, store_rejects = true, "
-                f"rejects_table = 'rej_{source}', rejects_scan = 'scan_{source}'{options})"
-            )
             con.execute(
-                f"CREATE OR REPLACE TEMP TABLE csv_{source} AS SELECT row_number() OVER () AS _rec, * FROM {relation}"
+                f"""CREATE OR REPLACE TEMP TABLE csv_{source} AS SELECT row_number() OVER () AS _rec, *
+                FROM read_csv($path, all_varchar = true, header = true, store_rejects = true,
+                    rejects_table = 'rej_{source}', rejects_scan = 'scan_{source}'{", delim = $delim" if sep else ""})""",  # noqa: S608 - names of our temp tables; the path and separator bound
+                {"path": str(readable), **({"delim": str(sep)} if sep else {})},
             )
             header = [r[0] for r in con.execute(f"DESCRIBE csv_{source}").fetchall()][1:]
             _csv_lines(con, source, ext.name, path)
-            relation, line = f"csv_{source} JOIN lines_{source} USING (_rec)", "_line"
+            relation, params, line = f"csv_{source} JOIN lines_{source} USING (_rec)", {}, "_line"
         found = {h.strip().lstrip("\ufeff"): h for h in header}
         selects = []
         for column in ext.columns:
@@ -118,14 +124,16 @@ def read_extract(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: Mappin
                 continue
             expr = f"CAST({ident(found[theirs])} AS {native.get(column.name, 'VARCHAR')})"
             if codes.get(column.name):
-                whens = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in codes[column.name].items())
+                whens = " ".join(f"WHEN $code{n} THEN $ours{n}" for n in codes[column.name])
                 expr = f"CASE trim({expr}) {whens} ELSE {expr} END"
             selects.append(f"{expr} AS {ident(column.name)}")
-        con.execute(
-            f"INSERT INTO {table} SELECT {lit(path.name)}, {line}, {', '.join(selects)} FROM {relation}"
+        execute(
+            con,
+            f"INSERT INTO {table} SELECT $file, {line}, {', '.join(selects)} FROM {relation}",  # noqa: S608 - our table and columns, the file's headers quoted by ident; values bound
+            {**params, **bound, "file": path.name},
         )
     staged.rows = (
-        con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608 - our table's name
         + con.execute(
             "SELECT count(DISTINCT (file, line)) FROM rejects WHERE extract = ?", [ext.name]
         ).fetchone()[0]
@@ -142,8 +150,11 @@ NATIVE = {  # a column's type -> the Parquet types that need no parsing, and the
 }
 
 
-def _parquet(path: Path) -> str:
-    return f"read_parquet({lit(path)}, file_row_number = true, hive_partitioning = false)"
+# A Parquet extract file, its path bound as $path; its columns.
+PARQUET = "read_parquet($path, file_row_number = true, hive_partitioning = false)"
+DESCRIBE_PARQUET = (
+    "DESCRIBE SELECT * FROM read_parquet($path, file_row_number = true, hive_partitioning = false)"
+)
 
 
 def _native_columns(
@@ -154,7 +165,7 @@ def _native_columns(
     if not files or any(p.suffix != ".parquet" for p in files):
         return {}
     schemas = [
-        {r[0].strip(): r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {_parquet(path)}").fetchall()}
+        {r[0].strip(): r[1] for r in con.execute(DESCRIBE_PARQUET, {"path": str(path)}).fetchall()}
         for path in files
     ]
     native = {}
@@ -173,26 +184,28 @@ def _csv_lines(con: duckdb.DuckDBPyConnection, source: str, extract: str, path: 
     """Line numbers of the rows read (header = line 1), skipping the lines the reader rejected."""
     reasons = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in STRUCTURAL.items())
     con.execute(
-        f"""INSERT INTO rejects SELECT {lit(extract)}, {lit(path.name)}, line, coalesce(arg_min(column_name, column_idx), ''),
-            CASE error_type {reasons} ELSE error_type END FROM rej_{source} GROUP BY line, error_type"""
+        f"""INSERT INTO rejects SELECT $extract, $file, line, coalesce(arg_min(column_name, column_idx), ''),
+            CASE error_type {reasons} ELSE error_type END FROM rej_{source} GROUP BY line, error_type""",  # noqa: S608 - our temp table, our STRUCTURAL texts; the file name bound
+        {"extract": extract, "file": path.name},
     )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE lines_{source} AS
         SELECT row_number() OVER (ORDER BY l) AS _rec, l AS _line FROM range(2,
             (SELECT count(*) FROM csv_{source}) + (SELECT count(DISTINCT line) FROM rej_{source}) + 2) t(l)
-        WHERE l NOT IN (SELECT line FROM rej_{source})"""
+        WHERE l NOT IN (SELECT line FROM rej_{source})"""  # noqa: S608 - names of our temp tables
     )
 
 
 def typed(column: Column, mapping: Mapping, extract: str) -> str:
-    """The SQL turning the text of `column` into its type (NULL when it does not parse)."""
+    """The SQL turning the text of `column` into its type (NULL when it does not parse); the mapping's
+    date format and thousands separator are the parameters $date_format and $thousands (see `validate`)."""
     raw = f"nullif(trim({ident(column.name)}), '')"
     if column.type == "date":
         fmt = mapping.option(extract, "date_format")
-        return f"try_strptime({raw}, {lit(fmt)})::DATE" if fmt else f"try_cast({raw} AS DATE)"
+        return f"try_strptime({raw}, $date_format)::DATE" if fmt else f"try_cast({raw} AS DATE)"
     if column.type in {"decimal", "int"}:
         thousands = mapping.option(extract, "thousands")
-        text = f"replace({raw}, {lit(thousands)}, '')" if thousands else raw
+        text = f"replace({raw}, $thousands, '')" if thousands else raw
         return f"try_cast({text} AS {'DOUBLE' if column.type == 'decimal' else 'BIGINT'})"
     return raw
 
@@ -206,7 +219,12 @@ def validate(
     value; a Parquet column already of its type is both, unparsed); the rules (per column, then the
     extract's `rules` over several columns) then compare cheap columns, all in one scan.
     """
-    fmt = mapping.option(ext.name, "date_format") or "YYYY-MM-DD"
+    # The mapping's texts are parameters (see `typed`); the date format is also shown in reject reasons.
+    params = {
+        "date_format": str(mapping.option(ext.name, "date_format") or ""),
+        "thousands": str(mapping.option(ext.name, "thousands") or ""),
+        "shown_format": str(mapping.option(ext.name, "date_format") or "YYYY-MM-DD"),
+    }
     native = {row[0] for row in con.execute(f"DESCRIBE raw_{ext.name}").fetchall()[2:] if row[1] != "VARCHAR"}
     parsed = ", ".join(
         f"{ident(c.name)}, {ident(c.name)} AS {ident(c.name + '__v')}"
@@ -215,7 +233,11 @@ def validate(
         for c in ext.columns
     )
     table = f"val_{ext.name}"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT _file, _line, {parsed} FROM raw_{ext.name}")
+    execute(
+        con,
+        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT _file, _line, {parsed} FROM raw_{ext.name}",  # noqa: S608 - our tables and declared columns; the mapping's texts bound
+        params,
+    )
     labels = {"products": "product", "customers": "client", "org_units": "org unit", "staff": "staff member"}
     checks: list[tuple[str, str, str]] = []  # (field, predicate, reason SQL)
     for c in ext.columns:
@@ -225,8 +247,14 @@ def validate(
         if c.required:
             checks.append((c.name, f"{raw} IS NULL", "'required field is empty'"))
         if c.type in {"date", "decimal", "int"}:
-            kind = {"date": f"a date ({fmt})", "decimal": "a number", "int": "an integer"}[c.type]
-            checks.append((c.name, f"{raw} IS NOT NULL AND {value} IS NULL", f"'not {kind}' || {shown}"))
+            kind = {
+                "date": "'a date (' || $shown_format || ')'",
+                "decimal": "'a number'",
+                "int": "'an integer'",
+            }
+            checks.append(
+                (c.name, f"{raw} IS NOT NULL AND {value} IS NULL", f"'not ' || {kind[c.type]} || {shown}")
+            )
         if c.codes:
             allowed = ", ".join(lit(v) for v in c.codes)
             expected = "/".join(c.codes)
@@ -247,7 +275,7 @@ def validate(
             checks.append(
                 (
                     c.name,
-                    f"{raw} IS NOT NULL AND {raw} NOT IN (SELECT code FROM ref_{c.references})",
+                    f"{raw} IS NOT NULL AND {raw} NOT IN (SELECT code FROM ref_{c.references})",  # noqa: S608 - a declared reference
                     f"'unknown {labels[c.references]}' || {shown}",
                 )
             )
@@ -268,10 +296,12 @@ def validate(
         f"CASE WHEN {predicate} THEN {{'field': {lit(name)}, 'reason': {reason}}} END"
         for name, predicate, reason in checks
     )
-    con.execute(
+    execute(
+        con,
         f"""INSERT INTO rejects SELECT {lit(ext.name)}, _file, _line, f.field, f.reason FROM (
             SELECT _file, _line, unnest(list_filter([{failures}], lambda x: x IS NOT NULL)) AS f FROM {table}
-            WHERE {" OR ".join(f"coalesce({predicate}, false)" for _, predicate, _ in checks)})"""
+            WHERE {" OR ".join(f"coalesce({predicate}, false)" for _, predicate, _ in checks)})""",  # noqa: S608 - declared rules, names and texts, the load date; the mapping's texts bound
+        params,
     )
     # Duplicate keys: every occurrence after the first is rejected, naming the first.
     keys = [next(c for c in ext.columns if c.name == k) for k in ext.key]
@@ -289,12 +319,12 @@ def validate(
                   SELECT ({key_values}) FROM {table} GROUP BY ALL HAVING count(*) > 1
               ) AND {" AND ".join(f"{ident(k.name + '__v')} IS NOT NULL" for k in keys)}
               WINDOW w AS (PARTITION BY {key_values} ORDER BY _file, _line))
-        WHERE n > 1"""
+        WHERE n > 1"""  # noqa: S608 - declared extract, key and column names
     )
     selects = ", ".join(f"{ident(c.name + '__v')} AS {ident(c.name)}" for c in ext.columns)
     con.execute(
         f"""CREATE OR REPLACE TABLE ok_{ext.name} AS SELECT {selects} FROM {table} r
-        WHERE NOT EXISTS (SELECT 1 FROM rejects j WHERE j.extract = {lit(ext.name)} AND j.file = r._file AND j.line = r._line)"""
+        WHERE NOT EXISTS (SELECT 1 FROM rejects j WHERE j.extract = {lit(ext.name)} AND j.file = r._file AND j.line = r._line)"""  # noqa: S608 - declared extract and column names
     )
     con.execute(f"DROP TABLE {table}")
     con.execute(f"DROP TABLE raw_{ext.name}")

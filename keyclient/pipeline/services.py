@@ -1,9 +1,6 @@
 """`run_date` / `backfill`: compute one business date's indicators and write them into the CRM
 database, replacing that date's rows in one transaction."""
 
-# ruff: noqa: S608 - DuckDB/SQL text built from declared names, lake paths and dates, never user input;
-# values from the extracts are only ever data, not SQL.
-
 from __future__ import annotations
 
 import calendar
@@ -78,7 +75,7 @@ def run_date(day: date, *, engine_name: str = "duckdb", actor: Actor | None = No
         ClientDailyIndicator.objects.filter(date=day)._raw_delete(ClientDailyIndicator.objects.db)
         counts["daily"] = insert_from_duckdb(
             con,
-            f"SELECT DATE '{day}', c.id, {cols} FROM daily JOIN crm_ids c USING (customer_no) ORDER BY c.id",
+            f"SELECT DATE '{day}', c.id, {cols} FROM daily JOIN crm_ids c USING (customer_no) ORDER BY c.id",  # noqa: S608 - a date and declared indicator columns
             ClientDailyIndicator._meta.db_table,
             ["date", "customer_id", *names],
         )
@@ -90,7 +87,7 @@ def run_date(day: date, *, engine_name: str = "duckdb", actor: Actor | None = No
         counts["bank_outflows"] = insert_from_duckdb(
             con,
             f"""SELECT DATE '{day}', c.id, bank_code, coalesce(bank_name, ''), round(amount, 2)::DECIMAL(18, 2), n
-            FROM bank_flows JOIN crm_ids c USING (customer_no) ORDER BY c.id, bank_code""",
+            FROM bank_flows JOIN crm_ids c USING (customer_no) ORDER BY c.id, bank_code""",  # noqa: S608 - a date
             ClientBankOutflow._meta.db_table,
             ["date", "customer_id", "bank_code", "bank_name", "amount", "transfers"],
         )
@@ -98,7 +95,7 @@ def run_date(day: date, *, engine_name: str = "duckdb", actor: Actor | None = No
         counts["events"] = insert_from_duckdb(
             con,
             f"""SELECT txn_id, DATE '{day}', c.id, round(amount, 2)::DECIMAL(18, 2), direction, txn_type, channel,
-            bank_code, bank_name, counterparty_name FROM events JOIN crm_ids c USING (customer_no) ORDER BY txn_id""",
+            bank_code, bank_name, counterparty_name FROM events JOIN crm_ids c USING (customer_no) ORDER BY txn_id""",  # noqa: S608 - a date
             SignificantTransaction._meta.db_table,
             [
                 "txn_id", "date", "customer_id", "amount", "direction", "txn_type", "channel",
@@ -111,7 +108,7 @@ def run_date(day: date, *, engine_name: str = "duckdb", actor: Actor | None = No
                 con,
                 f"""SELECT DATE '{day}', c.id, round(aum, 2)::DECIMAL(18, 2), round(aum_mtd_avg, 2)::DECIMAL(18, 2),
                 round(deposit, 2)::DECIMAL(18, 2), round(investment, 2)::DECIMAL(18, 2), round(loan, 2)::DECIMAL(18, 2)
-                FROM daily JOIN crm_ids c USING (customer_no) ORDER BY c.id""",
+                FROM daily JOIN crm_ids c USING (customer_no) ORDER BY c.id""",  # noqa: S608 - a date
                 BalanceSnapshot._meta.db_table,
                 ["as_of", "customer_id", "aum", "aum_madb", "deposit", "investment", "loan"],
             )
@@ -134,7 +131,7 @@ def _compute_spark(con: duckdb.DuckDBPyConnection, lake: Path, day: date) -> Non
     keep = bool(getattr(settings, "KEYCLIENT_SPARK_KEEP_STATE", False))
     for name, table in portable.compute(target, lake, day, state=keep).items():
         con.register(f"{name}_arrow", table)
-        con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+        con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")  # noqa: S608 - names from RESULTS/STATE_TABLES
         con.unregister(f"{name}_arrow")
     if keep:
         engine.write_state(con, lake, day)
@@ -148,13 +145,13 @@ def _register_crm_ids(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
     they were read at, and read again when any of these differ (a client added or deleted; a client's
     number and id never change)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*), max(id) FROM {Customer._meta.db_table}")
+        cursor.execute(f"SELECT count(*), max(id) FROM {Customer._meta.db_table}")  # noqa: S608 - the model's table name
         count, largest = cursor.fetchone()
     token = f"{connection.vendor}:{connection.settings_dict['NAME']}:{count}:{largest}"
     cache, marker = lake / "_crm" / "customer_ids.parquet", lake / "_crm" / "customer_ids.token"
     if not (cache.exists() and marker.exists() and marker.read_text() == token):
         keys = fetch_arrow(
-            f"SELECT customer_no, id FROM {Customer._meta.db_table}",
+            f"SELECT customer_no, id FROM {Customer._meta.db_table}",  # noqa: S608 - the model's table name
             [],
             pa.schema([("customer_no", pa.string()), ("id", pa.int64())]),
         )
@@ -163,7 +160,7 @@ def _register_crm_ids(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
         pq.write_table(keys, tmp)
         os.replace(tmp, cache)
         marker.write_text(token)
-    con.execute(f"CREATE TEMP TABLE crm_ids AS SELECT * FROM read_parquet({engine.lit(cache)})")
+    con.execute("CREATE TEMP TABLE crm_ids AS SELECT * FROM read_parquet($path)", {"path": str(cache)})
 
 
 def _move_watermarks(day: date) -> None:

@@ -7,17 +7,18 @@ every column of `ValueScore` and `TierAssignment` plus the state the next month 
 are documented in docs/valuation.md; the rules come from the published `TierPolicy`.
 """
 
-# ruff: noqa: S608 - SQL text built from validated numeric rules and declared tier names, never user input.
-
 from __future__ import annotations
 
 import calendar
 import math
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
+from keyclient.core.duck import execute
 from keyclient.valuation.policy import CORPORATE_LADDER, INDIVIDUAL_LADDER, LOAN_CLASSES, RANK
 
 INPUTS: dict[str, str] = {
@@ -44,6 +45,17 @@ STATE_COLUMNS = (
     "value_score", "tier", "rule_tier", "months_below",
 )  # fmt: skip
 
+# The policy's rules keyed by a name (a tag, a kind of fact, a loan class, a tier) as tables: `policy_tables`.
+POLICY_TABLES: dict[str, pa.Schema] = {
+    "policy_tag_points": pa.schema([("tag", pa.string()), ("points", pa.float64())]),
+    "policy_kind_points": pa.schema([("kind", pa.string()), ("points", pa.float64())]),
+    "policy_risk_tags": pa.schema([("tag", pa.string())]),
+    "policy_loan_classes": pa.schema([("classification", pa.string()), ("points", pa.float64()),
+                                      ("severity", pa.int32())]),
+    "policy_tiers": pa.schema([("tier", pa.string()), ("corporate", pa.bool_()), ("rank", pa.int32()),
+                               ("downgrade_months", pa.int32())]),
+}  # fmt: skip
+
 
 def ensure_inputs(con: duckdb.DuckDBPyConnection) -> None:
     """Create, empty, every input relation the caller did not provide."""
@@ -55,101 +67,169 @@ def ensure_inputs(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def lit(value: object) -> str:
-    """A SQL string literal (paths, dates)."""
+    """A SQL string literal, for our own file paths only (policy values are bound: see `compute`)."""
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _num(value: Any) -> str:
-    return repr(float(value))
+def _num(value: Any) -> Decimal | float:
+    """A policy number as a parameter of the type DuckDB gives the same number written as a literal
+    (DECIMAL, or DOUBLE in exponent form), so that the arithmetic and its rounding are those of the
+    rules as written."""
+    text = repr(float(value))
+    return float(text) if "e" in text or not math.isfinite(float(value)) else Decimal(text)
 
 
-def _ln_scale(x: str, full: float) -> str:
-    """100 × ln(1 + x) / ln(1 + full), within [0, 100]: money indicators are heavy-tailed."""
-    return f"least(100.0, 100.0 * ln(1 + greatest({x}, 0)) / {_num(math.log1p(full))})"
+def rule_params(rules: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """The numbers and tier names the shared expressions below read, as parameters `$<prefix><name>`:
+    a policy's values reach DuckDB as data, never as SQL text."""
+    score, weights = rules["score"], rules["score"]["weights"]
+    params: dict[str, Any] = {
+        "ln_full_individual": _num(math.log1p(float(score["contribution_full"]["individual"]))),
+        "ln_full_corporate": _num(math.log1p(float(score["contribution_full"]["corporate"]))),
+        "w_contribution": _num(weights["contribution"]),
+        "w_prominence": _num(weights["prominence"]),
+        "w_relatedness": _num(weights["relatedness"]),
+        "w_risk": _num(weights["risk"]),
+        "w_sum": _num(
+            float(weights["contribution"]) + float(weights["prominence"]) + float(weights["relatedness"])
+        ),
+        "weight_deposit": _num(rules["individual"]["asset_weights"]["deposit"]),
+        "weight_investment": _num(rules["individual"]["asset_weights"]["investment"]),
+        "individual_base": str(INDIVIDUAL_LADDER[0]),
+        "corporate_base": str(CORPORATE_LADDER[0]),
+    }
+    for n, t in enumerate(rules["individual"]["tiers"]):
+        params.update({f"i{n}_tier": str(t["tier"]), f"i{n}_min_aum": _num(t["min_aum"]),
+                       f"i{n}_min_value_score": _num(t.get("min_value_score", 0))})  # fmt: skip
+    for n, t in enumerate(rules["corporate"]["tiers"]):
+        params.update({f"c{n}_tier": str(t["tier"]), f"c{n}_min_value_score": _num(t.get("min_value_score", 0)),
+                       f"c{n}_min_contribution": _num(t["min_contribution"]),
+                       f"c{n}_min_deposit": _num(t["min_deposit"]), f"c{n}_min_loan": _num(t["min_loan"])})  # fmt: skip
+    return {prefix + name: value for name, value in params.items()}
 
 
-def _case(column: str, mapping: dict[str, Any], default: str) -> str:
-    whens = " ".join(
-        f"WHEN '{k}' THEN {_num(v) if not isinstance(v, str) else repr(v)}" for k, v in mapping.items()
-    )
-    return f"CASE {column} {whens} ELSE {default} END"
+def _ln_scale(x: str, ln_full: str) -> str:
+    """100 × ln(1 + x) / ln(1 + full), within [0, 100]: money indicators are heavy-tailed. `ln_full` names
+    the parameter holding ln(1 + full)."""
+    return f"least(100.0, 100.0 * ln(1 + greatest({x}, 0)) / {ln_full})"
 
 
-def contribution_score_sql(rules: dict[str, Any]) -> str:
-    """The contribution score (0–100) from `kind` and `contribution_12m`."""
-    full_c = rules["score"]["contribution_full"]
+def contribution_score_sql(p: str = "") -> str:
+    """The contribution score (0–100) from `kind` and `contribution_12m` (parameters `rule_params(rules, p)`)."""
     return (
-        f"round(CASE WHEN kind = 'corporate' THEN {_ln_scale('contribution_12m', full_c['corporate'])} "
-        f"ELSE {_ln_scale('contribution_12m', full_c['individual'])} END, 2)"
+        f"round(CASE WHEN kind = 'corporate' THEN {_ln_scale('contribution_12m', f'${p}ln_full_corporate')} "
+        f"ELSE {_ln_scale('contribution_12m', f'${p}ln_full_individual')} END, 2)"
     )
 
 
-def value_score_sql(rules: dict[str, Any]) -> str:
+def value_score_sql(p: str = "") -> str:
     """The value score (0–100) from the four indicator scores (`*_score` columns)."""
-    weights = rules["score"]["weights"]
-    w_sum = float(weights["contribution"]) + float(weights["prominence"]) + float(weights["relatedness"])
     return (
-        f"round(greatest(0, least(100, ({_num(weights['contribution'])} * contribution_score "
-        f"+ {_num(weights['prominence'])} * prominence_score "
-        f"+ {_num(weights['relatedness'])} * relatedness_score "
-        f"- {_num(weights['risk'])} * risk_score) / {_num(w_sum)})), 2)"
+        f"round(greatest(0, least(100, (${p}w_contribution * contribution_score "
+        f"+ ${p}w_prominence * prominence_score "
+        f"+ ${p}w_relatedness * relatedness_score "
+        f"- ${p}w_risk * risk_score) / ${p}w_sum)), 2)"
     )
 
 
-def basis_sql(rules: dict[str, Any]) -> str:
+def basis_sql(p: str = "") -> str:
     """The tier basis: asset-weighted monthly average AUM (individuals), 12-month contribution (corporates)."""
-    weights_ind = rules["individual"]["asset_weights"]
     return (
-        f"round(CASE WHEN kind = 'corporate' THEN contribution_12m ELSE {_num(weights_ind['deposit'])} "
-        f"* deposit_madb + {_num(weights_ind['investment'])} * investment_madb END, 2)"
+        f"round(CASE WHEN kind = 'corporate' THEN contribution_12m ELSE ${p}weight_deposit "
+        f"* deposit_madb + ${p}weight_investment * investment_madb END, 2)"
     )
 
 
-def qualified_tier_sql(rules: dict[str, Any], prefix: str = "") -> str:
+def qualified_tier_sql(rules: dict[str, Any], p: str = "", prefix: str = "") -> str:
     """The tier the rules give, from `kind`, `basis`, `value_score`, `contribution_12m`, `deposit_madb`
-    and `loan_madb` (the engine and the what-if of a draft policy share it)."""
-    ind = rules["individual"]["tiers"]
-    corp = rules["corporate"]["tiers"]
+    and `loan_madb` (the engine and the what-if of a draft policy share it). Only the number of tiers
+    shapes the SQL; their bars and names are the parameters of `rule_params(rules, p)`."""
     ind_whens = " ".join(
-        f"WHEN basis >= {_num(t['min_aum'])} AND value_score >= {_num(t.get('min_value_score', 0))} "
-        f"THEN '{t['tier']}'"
-        for t in ind
+        f"WHEN basis >= ${p}i{n}_min_aum AND value_score >= ${p}i{n}_min_value_score THEN ${p}i{n}_tier"
+        for n in range(len(rules["individual"]["tiers"]))
     )
     corp_whens = " ".join(
-        f"WHEN value_score >= {_num(t.get('min_value_score', 0))} AND (contribution_12m >= "
-        f"{_num(t['min_contribution'])} OR deposit_madb >= {_num(t['min_deposit'])} OR loan_madb >= "
-        f"{_num(t['min_loan'])}) THEN '{t['tier']}'"
-        for t in corp
+        f"WHEN value_score >= ${p}c{n}_min_value_score AND (contribution_12m >= ${p}c{n}_min_contribution "
+        f"OR deposit_madb >= ${p}c{n}_min_deposit OR loan_madb >= ${p}c{n}_min_loan) THEN ${p}c{n}_tier"
+        for n in range(len(rules["corporate"]["tiers"]))
     )
     return (
-        f"CASE WHEN {prefix}kind = 'corporate' THEN CASE {corp_whens} ELSE '{CORPORATE_LADDER[0]}' END "
-        f"ELSE CASE {ind_whens} ELSE '{INDIVIDUAL_LADDER[0]}' END END"
+        f"CASE WHEN {prefix}kind = 'corporate' THEN CASE {corp_whens} ELSE ${p}corporate_base END "
+        f"ELSE CASE {ind_whens} ELSE ${p}individual_base END END"
     )
+
+
+def policy_tables(con: duckdb.DuckDBPyConnection, rules: dict[str, Any]) -> None:
+    """The rules keyed by a name, registered as the relations of `POLICY_TABLES`: tag points, points per kind of
+    prominence fact, risk tags, loan classes (points and severity), tiers (ladder, rank, months below
+    before a downgrade). Names are joined as data, so any name a policy may hold works."""
+    score = rules["score"]
+    prominence, risk = score.get("prominence") or {}, score["risk"]
+    class_points = risk["loan_class_points"]
+    months = {str(t["tier"]): int(t.get("downgrade_months", 3))
+              for kind in ("individual", "corporate") for t in rules[kind]["tiers"]}  # fmt: skip
+    rows: dict[str, list[tuple[Any, ...]]] = {
+        "policy_tag_points": [(str(k), float(v)) for k, v in (prominence.get("tag_points") or {}).items()],
+        "policy_kind_points": [(str(k), float(v)) for k, v in (prominence.get("kind_points") or {}).items()],
+        "policy_risk_tags": [(t,) for t in dict.fromkeys(str(t) for t in risk.get("risk_tags", []))],
+        "policy_loan_classes": [
+            (c, float(class_points[c]) if c in class_points else None,
+             LOAN_CLASSES.index(c) if c in LOAN_CLASSES else None)
+            for c in dict.fromkeys([*LOAN_CLASSES, *(str(k) for k in class_points)])
+        ],
+        "policy_tiers": [
+            (tier, tier in {str(t) for t in CORPORATE_LADDER}, rank, months.get(tier, 1))
+            for tier, rank in RANK.items()
+        ],
+    }  # fmt: skip
+    for name, schema in POLICY_TABLES.items():
+        columns = list(zip(*rows[name], strict=True)) if rows[name] else [[] for _f in schema]
+        con.register(
+            name, pa.table([pa.array(c, f.type) for c, f in zip(columns, schema, strict=True)], schema=schema)
+        )
 
 
 def compute(con: duckdb.DuckDBPyConnection, as_of: date, rules: dict[str, Any]) -> None:
-    """Fill `valued` for the month ending `as_of` (see the module docstring)."""
-    ensure_inputs(con)
-    score = rules["score"]
-    risk = score["risk"]
-    prom = score["prominence"]
-    rel = score["relatedness"]
-    clv = rules["clv"]
-    kyc_cutoff = _months_before(as_of, int(risk["kyc_valid_months"]))
-    class_points = _case("classification", risk["loan_class_points"], "0")
-    class_rank = _case("classification", {c: n for n, c in enumerate(LOAN_CLASSES)}, "-1")
-    risk_tags = ", ".join(repr(str(t)) for t in risk.get("risk_tags", [])) or "NULL"
-    tag_points = prom.get("tag_points") or {}
-    kind_points = prom.get("kind_points") or {}
+    """Fill `valued` for the month ending `as_of` (see the module docstring).
 
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE v_base AS
+    Every value of `rules` reaches DuckDB as data: numbers and tier names as bound parameters
+    (`rule_params`), the rules keyed by a name as joined tables (`policy_tables`). The SQL text is
+    built only from our own column names and the number of tiers."""
+    ensure_inputs(con)
+    policy_tables(con, rules)
+    score = rules["score"]
+    risk, rel, clv = score["risk"], score["relatedness"], rules["clv"]
+    cap = float(clv["trend_cap"])
+    params = {
+        **rule_params(rules),
+        "as_of": as_of,
+        "kyc_cutoff": _months_before(as_of, int(risk["kyc_valid_months"])),
+        "points_per_30_days_overdue": _num(risk["points_per_30_days_overdue"]),
+        "concentration_above": _num(risk["concentration_above"]),
+        "concentration_points": _num(risk["concentration_points"]),
+        "flag_points": _num(risk["flag_points"]),
+        "kyc_stale_points": _num(risk["kyc_stale_points"]),
+        "aum_share": _num(rel["aum_share"]),
+        "count_share": _num(1 - float(rel["aum_share"])),
+        "ln_linked_full": _num(math.log1p(float(rel["linked_aum_full"]))),
+        "link_count_full": _num(rel["link_count_full"]),
+        "base_retention": _num(clv["base_retention"]),
+        "outflow_penalty": _num(clv["outflow_penalty"]),
+        "trend_cap": _num(cap),
+        "trend_floor": _num(-cap),
+        "horizon": int(clv["horizon_years"]),
+        "discount": _num(1 + float(clv["discount_rate"])),
+    }
+
+    execute(
+        con,
+        """CREATE OR REPLACE TEMP TABLE v_base AS
         WITH hist AS (
             SELECT customer_no,
                 sum(contribution_month) AS c11,
                 sum(contribution_month) FILTER (WHERE m <= 2) AS c_recent2,
                 sum(contribution_month) FILTER (WHERE m BETWEEN 3 AND 5) AS c_prior3
-            FROM (SELECT customer_no, contribution_month, date_diff('month', as_of, DATE '{as_of}') AS m FROM history)
+            FROM (SELECT customer_no, contribution_month, date_diff('month', as_of, $as_of) AS m FROM history)
             WHERE m BETWEEN 1 AND 11 GROUP BY customer_no
         )
         SELECT c.customer_no, c.id, c.kind, c.risk_assessed_on, c.current_tier,
@@ -160,26 +240,31 @@ def compute(con: duckdb.DuckDBPyConnection, as_of: date, rules: dict[str, Any]) 
             coalesce(me.contribution_month, 0) + coalesce(h.c11, 0) AS contribution_12m,
             coalesce(me.contribution_month, 0) + coalesce(h.c_recent2, 0) AS c_last3,
             coalesce(h.c_prior3, 0) AS c_prior3
-        FROM clients c LEFT JOIN month_end me USING (customer_no) LEFT JOIN hist h USING (customer_no)"""
+        FROM clients c LEFT JOIN month_end me USING (customer_no) LEFT JOIN hist h USING (customer_no)""",
+        params,
     )
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE v_ind AS
+    execute(
+        con,
+        """CREATE OR REPLACE TEMP TABLE v_ind AS
         WITH lo AS (
-            SELECT customer_no, max(overdue_days) AS max_overdue, max({class_points}) AS class_points,
-                arg_max(classification, {class_rank}) AS worst_class
-            FROM loans GROUP BY customer_no
+            SELECT l.customer_no, max(l.overdue_days) AS max_overdue, max(coalesce(c.points, 0)) AS class_points,
+                arg_max(l.classification, coalesce(c.severity, -1)) AS worst_class
+            FROM loans l LEFT JOIN policy_loan_classes c USING (classification) GROUP BY l.customer_no
         ), ho AS (
             SELECT customer_no, sum(balance) AS total,
                 coalesce(max(balance) FILTER (WHERE risk_rating >= 'R3'), 0) AS top_risky
             FROM holdings GROUP BY customer_no
         ), fl AS (
-            SELECT customer_no, count(DISTINCT tag) AS flags FROM client_tags WHERE tag IN ({risk_tags})
+            SELECT customer_no, count(DISTINCT tag) AS flags FROM client_tags
+            WHERE tag IN (SELECT tag FROM policy_risk_tags)
             GROUP BY customer_no
         ), pr AS (
             SELECT customer_no, sum(points) AS points FROM (
-                SELECT DISTINCT customer_no, kind, {_case("kind", kind_points, "0")} AS points FROM facts
+                SELECT f.customer_no, f.kind, coalesce(k.points, 0) AS points
+                FROM (SELECT DISTINCT customer_no, kind FROM facts) f LEFT JOIN policy_kind_points k USING (kind)
                 UNION ALL
-                SELECT DISTINCT customer_no, tag, {_case("tag", tag_points, "0")} FROM client_tags
+                SELECT t.customer_no, t.tag, coalesce(k.points, 0)
+                FROM (SELECT DISTINCT customer_no, tag FROM client_tags) t LEFT JOIN policy_tag_points k USING (tag)
             ) GROUP BY customer_no
         ), pairs AS (
             SELECT DISTINCT a, b FROM (
@@ -196,85 +281,87 @@ def compute(con: duckdb.DuckDBPyConnection, as_of: date, rules: dict[str, Any]) 
                 ELSE 0 END AS contribution_trend,
             coalesce(lo.worst_class, '') AS worst_loan_class, coalesce(lo.max_overdue, 0) AS max_overdue_days,
             least(100, greatest(coalesce(lo.class_points, 0),
-                {_num(risk["points_per_30_days_overdue"])} * ceil(coalesce(lo.max_overdue, 0) / 30.0))) AS loan_points,
+                $points_per_30_days_overdue * ceil(coalesce(lo.max_overdue, 0) / 30.0))) AS loan_points,
             CASE WHEN coalesce(ho.total, 0) > 0 THEN ho.top_risky / ho.total ELSE 0 END AS concentration,
             coalesce(fl.flags, 0) AS risk_flags,
-            (b.risk_assessed_on IS NULL OR b.risk_assessed_on < DATE '{kyc_cutoff}') AS kyc_stale,
-            coalesce(pr.points, 0)::INTEGER AS prominence_points,
+            (b.risk_assessed_on IS NULL OR b.risk_assessed_on < $kyc_cutoff) AS kyc_stale,
+            round(coalesce(pr.points, 0))::INTEGER AS prominence_points,
             coalesce(re.link_count, 0) AS link_count, coalesce(re.linked_aum, 0) AS linked_aum,
             coalesce(re.linked_contribution, 0) AS linked_contribution
         FROM v_base b LEFT JOIN lo USING (customer_no) LEFT JOIN ho USING (customer_no)
-        LEFT JOIN fl USING (customer_no) LEFT JOIN pr USING (customer_no) LEFT JOIN re USING (customer_no)"""
+        LEFT JOIN fl USING (customer_no) LEFT JOIN pr USING (customer_no) LEFT JOIN re USING (customer_no)""",
+        params,
     )
-    con.execute(
+    execute(
+        con,
         f"""CREATE OR REPLACE TEMP TABLE v_scores AS
         SELECT *,
-            {contribution_score_sql(rules)} AS contribution_score,
+            {contribution_score_sql()} AS contribution_score,
             round(least(100, loan_points
-                + CASE WHEN concentration > {_num(risk["concentration_above"])} THEN {_num(risk["concentration_points"])} ELSE 0 END
-                + risk_flags * {_num(risk["flag_points"])}
-                + CASE WHEN kyc_stale THEN {_num(risk["kyc_stale_points"])} ELSE 0 END), 2) AS risk_score,
+                + CASE WHEN concentration > $concentration_above THEN $concentration_points ELSE 0 END
+                + risk_flags * $flag_points
+                + CASE WHEN kyc_stale THEN $kyc_stale_points ELSE 0 END), 2) AS risk_score,
             round(least(100, prominence_points), 2) AS prominence_score,
-            round({_num(rel["aum_share"])} * {_ln_scale("linked_aum + linked_contribution", rel["linked_aum_full"])}
-                + {_num(1 - float(rel["aum_share"]))} * least(100.0, 100.0 * link_count / {_num(rel["link_count_full"])}), 2)
+            round($aum_share * {_ln_scale("linked_aum + linked_contribution", "$ln_linked_full")}
+                + $count_share * least(100.0, 100.0 * link_count / $link_count_full), 2)
                 AS relatedness_score
-        FROM v_ind"""
-    )  # fmt: skip
-    cap, penalty = float(clv["trend_cap"]), float(clv["outflow_penalty"])
-    con.execute(
+        FROM v_ind""",  # noqa: S608 - the SQL of our own expressions; every policy value is a bound parameter
+        params,
+    )
+    execute(
+        con,
         f"""CREATE OR REPLACE TEMP TABLE v_value AS
         SELECT *,
-            {value_score_sql(rules)} AS value_score,
-            round({_num(clv["base_retention"])} * (1 - {_num(penalty)}
+            {value_score_sql()} AS value_score,
+            round($base_retention * (1 - $outflow_penalty
                 * least(1, outflow_other_banks_30d / greatest(aum + outflow_other_banks_30d, 1))), 4) AS retention,
-            least({_num(cap)}, greatest({_num(-cap)}, contribution_trend)) AS growth,
-            {basis_sql(rules)} AS basis
-        FROM v_scores"""
-    )  # fmt: skip
-    horizon, discount = int(clv["horizon_years"]), float(clv["discount_rate"])
-    rank = _case("{col}", RANK, "NULL")
-    months = {
-        t["tier"]: t.get("downgrade_months", 3)
-        for k in ("individual", "corporate")
-        for t in rules[k]["tiers"]
-    }
-    con.execute(
+            least($trend_cap, greatest($trend_floor, contribution_trend)) AS growth,
+            {basis_sql()} AS basis
+        FROM v_scores""",  # noqa: S608 - the SQL of our own expressions; every policy value is a bound parameter
+        params,
+    )
+    execute(
+        con,
         f"""CREATE OR REPLACE TEMP TABLE v_tier AS
         SELECT v.*,
-            round(CASE WHEN abs(q - 1) < 1e-9 THEN contribution_12m * {horizon}
-                ELSE contribution_12m * q * (1 - pow(q, {horizon})) / (1 - q) END, 2) AS clv,
-            {qualified_tier_sql(rules, "v.")} AS qualified_tier,
+            round(CASE WHEN abs(q - 1) < 1e-9 THEN contribution_12m * $horizon
+                ELSE contribution_12m * q * (1 - pow(q, $horizon)) / (1 - q) END, 2) AS clv,
+            {qualified_tier_sql(rules, prefix="v.")} AS qualified_tier,
             p.prev_tier, p.prev_rule_tier, coalesce(p.prev_months_below, 0) AS prev_months_below,
             o.override_kind, o.override_tier
-        FROM (SELECT *, (1 + growth) * retention / {_num(1 + discount)} AS q FROM v_value) v
+        FROM (SELECT *, (1 + growth) * retention / $discount AS q FROM v_value) v
         LEFT JOIN (SELECT customer_no, tier AS prev_tier, rule_tier AS prev_rule_tier,
             months_below AS prev_months_below FROM prev) p USING (customer_no)
         LEFT JOIN (SELECT customer_no, kind AS override_kind, tier AS override_tier FROM overrides) o
-            USING (customer_no)"""
+            USING (customer_no)""",  # noqa: S608 - the SQL of our own expressions; every policy value is a bound parameter
+        params,
     )
-    same_ladder = (
-        "prev_rule_tier IS NOT NULL AND ((kind = 'corporate') = (prev_rule_tier IN "
-        f"({', '.join(repr(str(t)) for t in CORPORATE_LADDER)})))"
-    )
-    q_rank, p_rank = rank.format(col="qualified_tier"), rank.format(col="prev_rule_tier")
-    below = f"({same_ladder} AND {q_rank} < {p_rank})"
-    due = f"prev_months_below + 1 >= {_case('prev_rule_tier', months, '1')}"
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE valued AS
+    # Below last month's tier on the same ladder: watch, and down after the tier's months below.
+    execute(
+        con,
+        """CREATE OR REPLACE TEMP TABLE valued AS
         SELECT *,
             CASE WHEN override_kind = 'override' THEN override_tier
-                WHEN override_kind = 'disqualify' THEN CASE WHEN kind = 'corporate' THEN '{CORPORATE_LADDER[0]}'
-                    ELSE '{INDIVIDUAL_LADDER[0]}' END
+                WHEN override_kind = 'disqualify' THEN CASE WHEN kind = 'corporate' THEN $corporate_base
+                    ELSE $individual_base END
                 ELSE rule_tier END AS tier,
             CASE WHEN override_kind = 'override' THEN 'override' WHEN override_kind = 'disqualify' THEN 'disqualified'
                 WHEN months_below > 0 THEN 'watch' ELSE 'active' END AS state,
             coalesce(prev_tier, current_tier, '') AS previous_tier
         FROM (
-            SELECT *,
-                CASE WHEN {below} AND NOT ({due}) THEN prev_rule_tier ELSE qualified_tier END AS rule_tier,
-                CASE WHEN {below} AND NOT ({due}) THEN prev_months_below + 1 ELSE 0 END AS months_below
-            FROM v_tier
-        )"""
+            SELECT t.* EXCLUDE (below, due),
+                CASE WHEN t.below AND NOT t.due THEN t.prev_rule_tier ELSE t.qualified_tier END AS rule_tier,
+                CASE WHEN t.below AND NOT t.due THEN t.prev_months_below + 1 ELSE 0 END AS months_below
+            FROM (
+                SELECT v.*, (v.prev_rule_tier IS NOT NULL
+                        AND ((v.kind = 'corporate') = coalesce(p.corporate, false)) AND q.rank < p.rank) AS below,
+                    v.prev_months_below + 1 >= coalesce(p.downgrade_months, 1) AS due
+                FROM v_tier v
+                LEFT JOIN policy_tiers q ON q.tier = v.qualified_tier
+                LEFT JOIN policy_tiers p ON p.tier = v.prev_rule_tier
+            ) t
+        )""",
+        params,
     )
 
 

@@ -8,11 +8,13 @@ docs/valuation.md; the month-end run (`valuation.engine`) is the only code that 
 from __future__ import annotations
 
 import copy
+import math
+import unicodedata
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-from keyclient.customers.choices import Tier
+from keyclient.customers.choices import TAG_MAX_LENGTH, Tier
 
 # Tiers from lowest to highest within each kind; the rank decides upgrade vs downgrade.
 INDIVIDUAL_LADDER = (Tier.MASS, Tier.GOLD, Tier.PLATINUM, Tier.DIAMOND, Tier.PRIVATE_BANKING)
@@ -105,13 +107,32 @@ class PolicyError(ValueError):
 
 
 def _number(errors: list[str], where: str, value: Any, *, low: float = 0, high: float | None = None) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         errors.append(_("%(where)s must be a number, not %(value)r") % {"where": where, "value": value})
     elif value < low or (high is not None and value > high):
         bound = f"[{low:g}, {high:g}]" if high is not None else f"≥ {low:g}"
         errors.append(
             _("%(where)s = %(value)s is outside %(bound)s") % {"where": where, "value": value, "bound": bound}
         )
+
+
+def _names(errors: list[str], where: str, names: Any) -> None:
+    """Names a rule is keyed by (tags, kinds of fact, loan classes): text of 1 to TAG_MAX_LENGTH
+    characters, no control character, no space at either end (tags are stored trimmed). The month end
+    passes them to DuckDB as data, so any other character, quotes included, is fine."""
+    for name in names:
+        if not isinstance(name, str) or not name.strip():
+            problem = _("a name must be text, not %(name)r")
+        elif len(name) > TAG_MAX_LENGTH:
+            problem = _("the name %(name)r is longer than %(n)s characters")
+        elif any(unicodedata.category(c) in {"Cc", "Cs"} for c in name):
+            problem = _("the name %(name)r holds a control character")
+        elif name != name.strip():
+            problem = _("the name %(name)r starts or ends with a space")
+        else:
+            continue
+        shown = name if not isinstance(name, str) or len(name) <= 40 else name[:40] + "…"
+        errors.append(f"{where}: " + problem % {"name": shown, "n": TAG_MAX_LENGTH})
 
 
 def validate(rules: Any) -> dict[str, Any]:
@@ -169,13 +190,13 @@ def validate(rules: Any) -> dict[str, Any]:
             errors, f"score.contribution_full.{kind}", score.get("contribution_full", {}).get(kind), low=1
         )
     risk = score.get("risk", {})
+    class_points = risk.get("loan_class_points", {})
+    if not isinstance(class_points, dict):
+        errors.append(_("score.risk.loan_class_points must map each loan class to points"))
+        class_points = {}
+    _names(errors, "score.risk.loan_class_points", class_points)
     for cls in LOAN_CLASSES:
-        _number(
-            errors,
-            f"score.risk.loan_class_points.{cls}",
-            risk.get("loan_class_points", {}).get(cls),
-            high=100,
-        )
+        _number(errors, f"score.risk.loan_class_points.{cls}", class_points.get(cls), high=100)
     for key, high in (
         ("points_per_30_days_overdue", 100), ("concentration_above", 1), ("concentration_points", 100),
         ("flag_points", 100), ("kyc_valid_months", 120), ("kyc_stale_points", 100),
@@ -183,8 +204,14 @@ def validate(rules: Any) -> dict[str, Any]:
         _number(errors, f"score.risk.{key}", risk.get(key), high=high)
     if not isinstance(risk.get("risk_tags", []), list):
         errors.append(_("score.risk.risk_tags must be a list of tag names"))
+    else:
+        _names(errors, "score.risk.risk_tags", risk.get("risk_tags", []))
     prominence = score.get("prominence", {})
     for key in ("kind_points", "tag_points"):
+        if not isinstance(prominence.get(key) or {}, dict):
+            errors.append(_("score.prominence.%(key)s must map names to points") % {"key": key})
+            continue
+        _names(errors, f"score.prominence.{key}", prominence.get(key) or {})
         for name, points in (prominence.get(key) or {}).items():
             _number(errors, f"score.prominence.{key}.{name}", points, high=100)
     related = score.get("relatedness", {})

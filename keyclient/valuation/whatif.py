@@ -12,8 +12,6 @@ The clients are those in the user's scope (`Customer.objects.visible_to`); their
 RM come from the CRM in one set-based fetch, the org tree in another.
 """
 
-# ruff: noqa: S608 - SQL text built from validated numeric rules, declared tier names and the ORM's compiled query.
-
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -25,6 +23,7 @@ import duckdb
 import pyarrow as pa
 
 from keyclient.core.arrow import fetch_arrow
+from keyclient.core.duck import execute
 from keyclient.org.models import OrgUnit, User
 from keyclient.valuation import engine
 from keyclient.valuation.analytics import Matrix, build_matrices, counts_by, scoped_clients, tier_label
@@ -103,15 +102,12 @@ class WhatIf:
     notes: list[str] = field(default_factory=list)
 
 
-def _qualifying(rules: dict[str, Any]) -> str:
-    """The tier each row of `scoped_state` qualifies for under `rules` (the engine's expressions)."""
-    return f"""SELECT customer_no, {engine.qualified_tier_sql(rules)} AS tier FROM (
-        SELECT *, {engine.value_score_sql(rules)} AS value_score, {engine.basis_sql(rules)} AS basis FROM (
-            SELECT *, {engine.contribution_score_sql(rules)} AS contribution_score FROM scoped_state))"""
-
-
-def _rank(column: str) -> str:
-    return f"CASE {column} " + " ".join(f"WHEN '{t}' THEN {n}" for t, n in RANK.items()) + " END"
+def _qualifying(rules: dict[str, Any], p: str) -> str:
+    """The tier each row of `scoped_state` qualifies for under `rules` (the engine's expressions, reading
+    the parameters `engine.rule_params(rules, p)`)."""
+    return f"""SELECT customer_no, {engine.qualified_tier_sql(rules, p)} AS tier FROM (
+        SELECT *, {engine.value_score_sql(p)} AS value_score, {engine.basis_sql(p)} AS basis FROM (
+            SELECT *, {engine.contribution_score_sql(p)} AS contribution_score FROM scoped_state))"""  # noqa: S608 - the engine's expressions; the rules are bound parameters
 
 
 def _register_crm(con: duckdb.DuckDBPyConnection, user: Viewer) -> None:
@@ -147,16 +143,19 @@ def what_if(user: Viewer, *, rules: dict[str, Any], baseline: dict[str, Any]) ->
     try:
         _register_crm(con, user)
         con.execute(
-            f"""CREATE TEMP TABLE scoped_state AS
+            """CREATE TEMP TABLE scoped_state AS
             SELECT s.customer_no, s.kind, s.contribution_12m, s.deposit_madb, s.investment_madb, s.loan_madb,
                 s.risk_score, s.prominence_score, s.relatedness_score, c.unit_id, c.rm_id
-            FROM read_parquet({engine.lit(path)}) s JOIN scope_arrow c USING (customer_no)"""
+            FROM read_parquet($path) s JOIN scope_arrow c USING (customer_no)""",
+            {"path": str(path)},
         )
-        con.execute(
+        execute(
+            con,
             f"""CREATE TEMP TABLE moves AS
             SELECT s.customer_no, s.unit_id, s.rm_id, f.tier AS from_tier, t.tier AS to_tier
-            FROM scoped_state s JOIN ({_qualifying(baseline)}) f USING (customer_no)
-            JOIN ({_qualifying(rules)}) t USING (customer_no)"""
+            FROM scoped_state s JOIN ({_qualifying(baseline, "b_")}) f USING (customer_no)
+            JOIN ({_qualifying(rules, "d_")}) t USING (customer_no)""",  # noqa: S608 - the engine's expressions; the rules are bound parameters
+            {**engine.rule_params(baseline, "b_"), **engine.rule_params(rules, "d_")},
         )
         counts = counts_by(
             con.execute("SELECT from_tier, to_tier, count(*) FROM moves GROUP BY ALL").fetchall()
@@ -182,14 +181,16 @@ def what_if(user: Viewer, *, rules: dict[str, Any], baseline: dict[str, Any]) ->
 
 def _branches(con: duckdb.DuckDBPyConnection) -> list[BranchMoves]:
     """Moves by the branch above each client's home unit (clients homed above any branch: head office)."""
-    up, down = f"{_rank('to_tier')} > {_rank('from_tier')}", f"{_rank('to_tier')} < {_rank('from_tier')}"
+    ranks = pa.table({"tier": list(RANK), "rank": pa.array(list(RANK.values()), pa.int32())})
+    con.register("tier_ranks", ranks)
     rows = con.execute(
-        f"""SELECT coalesce(b.code, ''), coalesce(b.name, ''), count(*), count(*) FILTER (WHERE {up}),
-            count(*) FILTER (WHERE {down})
+        """SELECT coalesce(b.code, ''), coalesce(b.name, ''), count(*), count(*) FILTER (WHERE t.rank > f.rank),
+            count(*) FILTER (WHERE t.rank < f.rank)
         FROM moves m LEFT JOIN units_arrow u ON u.id = m.unit_id
+        LEFT JOIN tier_ranks f ON f.tier = m.from_tier LEFT JOIN tier_ranks t ON t.tier = m.to_tier
         LEFT JOIN (SELECT path, code, name FROM units_arrow WHERE level = 'branch') b
             ON starts_with(u.path, b.path)
-        GROUP BY ALL ORDER BY count(*) FILTER (WHERE {up} OR {down}) DESC, 1"""
+        GROUP BY ALL ORDER BY count(*) FILTER (WHERE t.rank <> f.rank) DESC, 1"""
     ).fetchall()
     return [BranchMoves(code=r[0], name=r[1], clients=r[2], upgrades=r[3], downgrades=r[4]) for r in rows]
 
@@ -197,16 +198,18 @@ def _branches(con: duckdb.DuckDBPyConnection) -> list[BranchMoves]:
 def _rm_capacity(con: duckdb.DuckDBPyConnection, result: WhatIf) -> None:
     """Key clients per primary RM and tier, now and under the draft: the RMs whose load changes most
     first (at most RMS_SHOWN of them), and the totals over every RM."""
-    keys = ", ".join(f"'{t}'" for t in KEY_TIERS)
+    # The tiers are parameters $t0, $t1…: the SQL text holds only their number.
+    tiers = {f"t{i}": t for i, t in enumerate(KEY_TIERS)}
+    keys = ", ".join(f"${name}" for name in tiers)
     columns = ", ".join(
-        f"count(*) FILTER (WHERE from_tier = '{t}') AS now_{i}, count(*) FILTER (WHERE to_tier = '{t}') AS draft_{i}"
-        for i, t in enumerate(KEY_TIERS)
+        f"count(*) FILTER (WHERE from_tier = ${name}) AS now_{i}, count(*) FILTER (WHERE to_tier = ${name}) AS draft_{i}"
+        for i, name in enumerate(tiers)
     )
     counted = (
         f"count(*) FILTER (WHERE from_tier IN ({keys})) AS now_total, "
         f"count(*) FILTER (WHERE to_tier IN ({keys})) AS draft_total, {columns}"
     )
-    grand = con.execute(f"SELECT {counted} FROM moves").fetchone()
+    grand = con.execute(f"SELECT {counted} FROM moves", tiers).fetchone()  # noqa: S608 - counts per parameter
     assert grand is not None
     shown = [i for i, _t in enumerate(KEY_TIERS) if grand[2 + 2 * i] or grand[3 + 2 * i]]
     result.tiers = [(KEY_TIERS[i], tier_label(KEY_TIERS[i])) for i in shown]
@@ -229,7 +232,8 @@ def _rm_capacity(con: duckdb.DuckDBPyConnection, result: WhatIf) -> None:
         SELECT *, count(*) OVER () AS rms,
             sum(CASE WHEN draft_total <> now_total THEN 1 ELSE 0 END) OVER () AS changed
         FROM per_rm WHERE now_total > 0 OR draft_total > 0
-        ORDER BY abs(draft_total - now_total) DESC, draft_total DESC, rm_id LIMIT {RMS_SHOWN}"""
+        ORDER BY abs(draft_total - now_total) DESC, draft_total DESC, rm_id LIMIT $shown""",  # noqa: S608 - counts per parameter
+        {**tiers, "shown": RMS_SHOWN},
     ).fetchall()
     if not rows:
         return

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from keyclient.customers.choices import (
+    TAG_MAX_LENGTH,
     ContactKind,
     CustomerKind,
     CustomerStatus,
@@ -169,7 +170,7 @@ class ContactPoint(models.Model):
 class Tag(models.Model):
     """A label RMs and the pipeline attach to clients (企业主, 上市公司高管, 跨境需求…)."""
 
-    name = models.CharField(_("name"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=TAG_MAX_LENGTH, unique=True)
 
     class Meta:
         verbose_name = _("tag")
