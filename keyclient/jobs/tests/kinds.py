@@ -17,7 +17,12 @@ def observe(ctx: JobContext) -> dict[str, Any]:
     while time.monotonic() < deadline:
         run = JobRun.objects.get(pk=ctx.run_id)
         if run.progress_done == 1:
-            seen = {"status": run.status, "done": run.progress_done, "total": run.progress_total, "step": run.step}
+            seen = {
+                "status": run.status,
+                "done": run.progress_done,
+                "total": run.progress_total,
+                "step": run.step,
+            }
             break
         time.sleep(0.02)
     ctx.progress(3, 3, "done")

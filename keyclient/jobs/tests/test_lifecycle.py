@@ -9,7 +9,7 @@ from django_tasks_db.models import DBTaskResult
 
 from keyclient.audit.actors import Job
 from keyclient.audit.models import BusinessEvent
-from keyclient.jobs.models import JobRun, JobStatus
+from keyclient.jobs.models import JobRun
 from keyclient.jobs.registry import UnknownJobKind
 from keyclient.jobs.runner import execute
 from keyclient.jobs.services import retry_job, start_job
@@ -27,7 +27,12 @@ def kinds(settings):  # type: ignore[no-untyped-def]
 def test_a_job_is_queued_runs_with_progress_and_is_done(kinds) -> None:
     run = start_job(actor=Job("nightly"), kind="test.observe", parameters={})
     run.refresh_from_db()
-    assert (run.status, run.actor_id, run.actor_name, run.retry_of_id) == ("queued", None, "job:nightly", None)
+    assert (run.status, run.actor_id, run.actor_name, run.retry_of_id) == (
+        "queued",
+        None,
+        "job:nightly",
+        None,
+    )
     task = DBTaskResult.objects.get(id=run.task_id)
     assert (task.status, task.task_path, task.args_kwargs) == (
         TaskResultStatus.READY, "keyclient.jobs.tasks.run_job", {"args": [run.pk], "kwargs": {}}
@@ -41,7 +46,13 @@ def test_a_job_is_queued_runs_with_progress_and_is_done(kinds) -> None:
     # While it ran, the record said so, with the progress the runner reported (written by the reporter).
     assert result == {"status": "running", "done": 1, "total": 3, "step": "first third"}
     run.refresh_from_db()
-    assert (run.status, run.progress_done, run.progress_total, run.step, run.error) == ("done", 3, 3, "done", "")
+    assert (run.status, run.progress_done, run.progress_total, run.step, run.error) == (
+        "done",
+        3,
+        3,
+        "done",
+        "",
+    )
     assert run.result == result
     assert run.started_at <= run.finished_at and run.heartbeat_at is not None
     assert f"job {run.pk}: test.observe {{}}" in run.log_tail

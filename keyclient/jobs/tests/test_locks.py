@@ -43,15 +43,17 @@ def held_elsewhere(verb: str, seconds: float = 60) -> Iterator[threading.Event]:
 @pytest.mark.django_db(transaction=True)
 def test_a_second_run_of_the_same_verb_fails_clearly_and_another_verb_runs() -> None:
     with held_elsewhere("intake"):
-        with pytest.raises(BatchLocked, match="another intake run is in progress") as refused:
-            with batch_lock("intake", wait=0):
-                pytest.fail("ran beside the holder")
+        with (
+            pytest.raises(BatchLocked, match="another intake run is in progress") as refused,
+            batch_lock("intake", wait=0),
+        ):
+            pytest.fail("ran beside the holder")
         assert "only one intake run at a time" in str(refused.value)
         with batch_lock("pipeline", wait=0):  # another verb is not held up
             pass
-    with batch_lock("intake", wait=0):  # released: free again
-        with batch_lock("intake", wait=0):  # re-entrant in one thread (a backfill's dates)
-            pass
+    # Released: free again; and re-entrant in one thread (a backfill holds it over each date's run).
+    with batch_lock("intake", wait=0), batch_lock("intake", wait=0):
+        pass
 
 
 @pytest.mark.django_db(transaction=True)

@@ -70,6 +70,7 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from exc
             self.stdout.write(self.style.SUCCESS(f"job {run.pk} queued: {run.kind} {run.parameters}"))
             return
+        reap()  # a dead worker's job shows (and retries) as failed
         try:
             run = JobRun.objects.get(pk=options["id"])
         except JobRun.DoesNotExist:
@@ -83,8 +84,6 @@ class Command(BaseCommand):
                 self.style.SUCCESS(f"job {again.pk} queued: a retry of job {run.pk} ({run.kind})")
             )
             return
-        reap()
-        run.refresh_from_db()
         record = {
             "id": run.pk, "kind": run.kind, "status": run.status, "parameters": run.parameters,
             "actor": run.actor_name, "retry_of": run.retry_of_id, "worker": run.worker,
