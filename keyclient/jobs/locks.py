@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import IO
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 
 _held = threading.local()
 POLL_SECONDS = 0.2
@@ -131,8 +131,13 @@ def _acquire_pg(verb: str, wait: float):  # type: ignore[no-untyped-def]
     _deadline_loop(verb, wait, attempt, holder)
 
     def release() -> None:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+        except DatabaseError:
+            # The session is unusable (e.g. an aborted transaction): closing it drops its locks, so a
+            # long-lived worker never keeps a verb locked after the run.
+            connection.close()
 
     return release
 

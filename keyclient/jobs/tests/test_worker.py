@@ -85,6 +85,10 @@ class WorkerDb:
         finally:
             con.close()
 
+    def task_key(self, task_id: str) -> str:
+        """django-tasks' row id as SQL: a UUID is stored as 32 hex digits on SQLite."""
+        return f"'{task_id}'" if ON_POSTGRES else f"'{task_id.replace('-', '')}'"
+
     def job(self, pk: int) -> dict[str, Any]:
         columns = ["status", "progress_done", "progress_total", "error", "result", "retry_of_id", "task_id"]
         (row,) = self.rows(f"SELECT {', '.join(columns)} FROM jobs_jobrun WHERE id = {int(pk)}")
@@ -143,7 +147,7 @@ def test_a_worker_killed_mid_job_leaves_a_failed_job_whose_retry_gives_the_same_
     assert killed["status"] == "failed" and killed["error"].startswith("the worker "), killed
     assert f"job {pk} (jobs.probe): the worker " in listing.stderr
     (task_status,) = worker_db.rows(
-        f"SELECT status FROM django_tasks_database_dbtaskresult WHERE id = '{killed['task_id']}'"
+        f"SELECT status FROM django_tasks_database_dbtaskresult WHERE id = {worker_db.task_key(killed['task_id'])}"
     )
     assert task_status == ("FAILED",)
 
@@ -166,7 +170,7 @@ def test_two_workers_never_run_one_job_twice(worker_db) -> None:
     ids = ", ".join(str(pk) for pk in pks)
     runs = worker_db.rows(f"SELECT status, worker, task_id FROM jobs_jobrun WHERE id IN ({ids})")
     assert sorted(status for status, _w, _t in runs) == ["done"] * 8
-    tasks = ", ".join(f"'{t}'" for _s, _w, t in runs)
+    tasks = ", ".join(worker_db.task_key(t) for _s, _w, t in runs)
     claims = worker_db.rows(
         f"SELECT worker_ids FROM django_tasks_database_dbtaskresult WHERE id IN ({tasks})"
     )
