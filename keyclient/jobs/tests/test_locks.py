@@ -3,6 +3,7 @@ an intake load refused by the lock writes nothing; `recover()` leaves a live loa
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import threading
@@ -87,7 +88,7 @@ def test_recover_leaves_the_staging_of_a_live_load_and_cleans_a_dead_ones(tmp_pa
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         live = lake_module.new_staging(lake)
-        (live / lake_module.OWNER).write_text(f"{lake_module.socket.gethostname()}:{other.pid}")
+        (live / "OWNER").write_text(f"{socket.gethostname()}:{other.pid}")  # a load in another process
         (live / "a" / "date=2026-10-31").mkdir(parents=True)
         assert lake_module.recover(lake) == [f"left {live.name} (another load is writing it)"]
         assert (live / "a" / "date=2026-10-31").is_dir()
