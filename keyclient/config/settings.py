@@ -198,8 +198,8 @@ KEYCLIENT_JOB_KINDS = {
     "security.rotate_keys": "keyclient.security.jobs.rotate_keys",
 }
 KEYCLIENT_JOB_HEARTBEAT_SECONDS = float(os.environ.get("KEYCLIENT_JOB_HEARTBEAT_SECONDS", "2"))
-# A running job without a heartbeat for this long is failed by the reaper (its worker died). On the
-# worker's own machine a dead worker process is noticed at once; this covers workers elsewhere.
+# A running job of a worker on another machine without a heartbeat for this long is failed by the
+# reaper (its worker died). On the worker's own machine the reaper checks the worker's process instead.
 KEYCLIENT_JOB_HEARTBEAT_TIMEOUT_SECONDS = int(
     os.environ.get("KEYCLIENT_JOB_HEARTBEAT_TIMEOUT_SECONDS", "300")
 )

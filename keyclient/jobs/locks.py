@@ -42,11 +42,17 @@ def holder_label() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def on_this_machine(worker: str) -> bool:
+    """Whether `worker` ("host:pid") names a process of this machine."""
+    host, _, pid_text = worker.rpartition(":")
+    return host == socket.gethostname() and pid_text.isdigit()
+
+
 def process_gone(worker: str) -> bool:
     """Whether `worker` ("host:pid") is a process of this machine that no longer runs."""
-    host, _, pid_text = worker.rpartition(":")
-    if host != socket.gethostname() or not pid_text.isdigit():
+    if not on_this_machine(worker):
         return False  # another machine's worker: only the heartbeat tells
+    pid_text = worker.rpartition(":")[2]
     pid = int(pid_text)
     try:
         os.kill(pid, 0)

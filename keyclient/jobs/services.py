@@ -2,8 +2,8 @@
 
 - `start_job(*, actor, kind, parameters)`: record a `JobRun` and queue its task, in one transaction.
 - `retry_job(*, actor, run)`: a failed run again, same kind and parameters, as a new run.
-- `reap()`: runs whose worker died (no heartbeat for `KEYCLIENT_JOB_HEARTBEAT_TIMEOUT_SECONDS`, or
-  the worker process on this machine is gone) become failed, never "running" forever. The worker
+- `reap()`: runs whose worker died (its process on this machine is gone; a worker on another machine:
+  no heartbeat for `KEYCLIENT_JOB_HEARTBEAT_TIMEOUT_SECONDS`) become failed, never "running" forever. The worker
   runs it at start and periodically; `keyclient jobs list` and `/jobs/` run it too.
 """
 
@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from keyclient.audit.actors import Job, actor_columns
 from keyclient.audit.services import record_event
-from keyclient.jobs.locks import process_gone
+from keyclient.jobs.locks import on_this_machine, process_gone
 from keyclient.jobs.models import JobRun, JobStatus
 from keyclient.jobs.registry import runner
 from keyclient.security.logfilter import redact
@@ -122,7 +122,12 @@ def reap(*, now: datetime | None = None) -> list[JobRun]:
     stale_before = now - timedelta(seconds=settings.KEYCLIENT_JOB_HEARTBEAT_TIMEOUT_SECONDS)
     reaped = []
     for run in JobRun.objects.filter(status=JobStatus.RUNNING):
-        if run.heartbeat_at and run.heartbeat_at >= stale_before and not process_gone(run.worker):
+        # On this machine the worker's process says it all (a long SQLite write can hold the heartbeat
+        # up, a live process is still running the job); a worker elsewhere is judged by its heartbeat.
+        if on_this_machine(run.worker):
+            if not process_gone(run.worker):
+                continue
+        elif run.heartbeat_at and run.heartbeat_at >= stale_before:
             continue
         reason = (
             f"the worker {run.worker} stopped while running this job"

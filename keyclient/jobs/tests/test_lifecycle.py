@@ -103,7 +103,10 @@ def test_an_unknown_kind_or_personal_parameters_queue_nothing(kind, parameters, 
 
 
 @pytest.mark.django_db
-def test_the_reaper_fails_a_running_job_without_heartbeat_and_leaves_a_live_one(settings) -> None:
+def test_the_reaper_fails_the_jobs_of_dead_workers_only(settings) -> None:
+    import socket
+    import subprocess
+    import sys
     from datetime import timedelta
 
     from django.utils import timezone
@@ -112,24 +115,31 @@ def test_the_reaper_fails_a_running_job_without_heartbeat_and_leaves_a_live_one(
     from keyclient.jobs.services import reap
 
     settings.KEYCLIENT_JOB_HEARTBEAT_TIMEOUT_SECONDS = 60
-    dead = start_job(actor=Job("nightly"), kind="jobs.probe", parameters={})
-    live = start_job(actor=Job("nightly"), kind="jobs.probe", parameters={})
-    for run in (dead, live):
+    runs = {k: start_job(actor=Job("nightly"), kind="jobs.probe", parameters={}) for k in "abcde"}
+    for run in runs.values():
         claim(run.pk)
         DBTaskResult.objects.filter(id=run.task_id).update(status=TaskResultStatus.RUNNING)
-    # A worker on another machine, silent for two minutes; and this process, alive and beating.
-    JobRun.objects.filter(pk=dead.pk).update(
-        worker="elsewhere:4242", heartbeat_at=timezone.now() - timedelta(seconds=120)
-    )
-    assert JobRun.objects.get(pk=live.pk).worker == worker_label()
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    old, fresh = timezone.now() - timedelta(seconds=120), timezone.now()
+    workers = {
+        "a": ("elsewhere:4242", old),  # another machine, silent for two minutes: dead
+        "b": ("elsewhere:4243", fresh),  # another machine, beating: alive
+        "c": (worker_label(), old),  # this process: alive, though its heartbeat is held up
+        "d": (f"{socket.gethostname()}:{gone.pid}", fresh),  # a process of this machine that exited: dead
+        "e": ("elsewhere:4244", None),  # claimed, never beat
+    }
+    for key, (worker, beat) in workers.items():
+        JobRun.objects.filter(pk=runs[key].pk).update(worker=worker, heartbeat_at=beat)
 
-    assert [r.pk for r in reap()] == [dead.pk]
-    dead.refresh_from_db()
-    assert dead.status == "failed" and dead.error.startswith("the worker elsewhere:4242 stopped")
-    assert DBTaskResult.objects.get(id=dead.task_id).status == TaskResultStatus.FAILED
-    assert JobRun.objects.get(pk=live.pk).status == "running"
-    assert DBTaskResult.objects.get(id=live.task_id).status == TaskResultStatus.RUNNING
-    assert list(BusinessEvent.objects.filter(verb="job.reaped").values_list("actor_name", flat=True)) == [
-        "job:jobs.reaper"
-    ]
+    assert sorted(r.pk for r in reap()) == [runs[k].pk for k in "ade"]
+    status = {k: JobRun.objects.get(pk=r.pk).status for k, r in runs.items()}
+    assert status == {"a": "failed", "b": "running", "c": "running", "d": "failed", "e": "failed"}
+    assert JobRun.objects.get(pk=runs["a"].pk).error.startswith("the worker elsewhere:4242 stopped")
+    tasks = {k: DBTaskResult.objects.get(id=r.task_id).status for k, r in runs.items()}
+    assert tasks == {k: TaskResultStatus.FAILED if k in "ade" else TaskResultStatus.RUNNING for k in runs}
+    assert (
+        list(BusinessEvent.objects.filter(verb="job.reaped").values_list("actor_name", flat=True))
+        == ["job:jobs.reaper"] * 3
+    )
     assert reap() == []
