@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from keyclient.audit.actors import StaffRequest
 from keyclient.audit.choices import AccessAction
 from keyclient.audit.filters import STREAMS, AuditSearchForm, search
 from keyclient.audit.services import record_access
@@ -52,7 +53,7 @@ def audit_search(request: HttpRequest, stream: str = "access") -> HttpResponse:
 
 
 @require_GET
-def audit_export(request: HttpRequest, stream: str) -> HttpResponse:
+def audit_export(request: StaffRequest, stream: str) -> HttpResponse:
     """The matching rows as CSV or Excel; the export itself is recorded in the access stream."""
     _check(request, stream)
     fmt = request.GET.get("format", "csv")

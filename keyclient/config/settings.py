@@ -57,8 +57,11 @@ INSTALLED_APPS = [
     "keyclient.valuation",
     "keyclient.intake",
     "keyclient.pipeline",
-    "keyclient.demo",
 ]
+# The demo bank (`keyclient demo ...`: synthetic extracts, staff with a known password, the demo
+# logins' two-factor codes) exists only outside production: there its app and commands are absent.
+if not PRODUCTION:
+    INSTALLED_APPS.append("keyclient.demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -257,6 +260,12 @@ SECURE_SSL_REDIRECT = PRODUCTION
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
 SECURE_HSTS_SECONDS = 365 * 24 * 3600 if PRODUCTION else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+# The proxies in front of the web workers (comma-separated addresses or CIDR networks): only a request
+# from one of them has its X-Forwarded-For read for the client's address (lockout, audit; see
+# keyclient/security/network.py). Empty: REMOTE_ADDR is the client.
+KEYCLIENT_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("KEYCLIENT_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (set KEYCLIENT_TLS_PROXY=1 only then).
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("KEYCLIENT_TLS_PROXY", default=False) else None

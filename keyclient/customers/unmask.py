@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -12,11 +12,14 @@ from keyclient.audit.choices import AccessAction
 from keyclient.audit.services import record_access
 from keyclient.customers.models import ContactPoint, Customer
 
+if TYPE_CHECKING:
+    from keyclient.audit.actors import Staff
+
 MIN_REASON_LENGTH = 4
 
 
 def unmask_field(
-    *, actor: Any, customer: Customer, field: str, reason: str, request: HttpRequest | None = None
+    *, actor: Staff, customer: Customer, field: str, reason: str, request: HttpRequest | None = None
 ) -> str:
     """The clear value of `field` (`id_number`, `mobile` or `contact:<id>`) of `customer`.
 

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from keyclient.audit.actors import StaffRequest
 from keyclient.audit.choices import AccessAction
 from keyclient.audit.services import record_access
 from keyclient.core.exports import FORMATS
@@ -25,7 +26,7 @@ from keyclient.security.roles import Action, may
 
 
 @require_GET
-def customer_list(request: HttpRequest) -> HttpResponse:
+def customer_list(request: StaffRequest) -> HttpResponse:
     """The clients in the user's scope; htmx requests get the table only."""
     queryset = Customer.objects.visible_to(request.user).select_related("home_org_unit", "primary_rm")
     filterset = CustomerFilterSet(request.GET, queryset=queryset, request=request)
@@ -44,7 +45,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_detail(request: StaffRequest, pk: int) -> HttpResponse:
     """The client 360 page."""
     customer = access_customer(request.user, pk, "view")
     record_access(actor=request.user, action=AccessAction.VIEW_CLIENT, customer=customer, request=request)
@@ -61,7 +62,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def customer_unmask(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_unmask(request: StaffRequest, pk: int) -> HttpResponse:
     """Show one personal field in clear, for a stated reason (htmx fragment); recorded for compliance."""
     customer = access_customer(request.user, pk, Action.UNMASK)
     try:
@@ -78,7 +79,7 @@ def customer_unmask(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def customer_export(request: HttpRequest) -> HttpResponse:
+def customer_export(request: StaffRequest) -> HttpResponse:
     """The filtered client list as CSV or Excel, for roles that may export; masked and watermarked."""
     if not may(request.user, Action.EXPORT):
         raise PermissionDenied(_("Your role may not export client lists."))
@@ -117,7 +118,7 @@ def _contact_of(request: HttpRequest, pk: int, contact_id: int) -> tuple[Custome
 
 
 @require_http_methods(["GET", "POST"])
-def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_create(request: StaffRequest, pk: int) -> HttpResponse:
     customer = access_customer(request.user, pk, Action.CHANGE)
     form = ContactPointForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -132,7 +133,7 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def contact_edit(request: HttpRequest, pk: int, contact_id: int) -> HttpResponse:
+def contact_edit(request: StaffRequest, pk: int, contact_id: int) -> HttpResponse:
     customer, contact = _contact_of(request, pk, contact_id)
     form = ContactPointForm(request.POST or None, instance=ContactPoint.objects.get(pk=contact.pk))
     if request.method == "POST" and form.is_valid():
@@ -143,7 +144,7 @@ def contact_edit(request: HttpRequest, pk: int, contact_id: int) -> HttpResponse
 
 
 @require_POST
-def contact_delete(request: HttpRequest, pk: int, contact_id: int) -> HttpResponse:
+def contact_delete(request: StaffRequest, pk: int, contact_id: int) -> HttpResponse:
     customer, contact = _contact_of(request, pk, contact_id)
     remove_contact_point(actor=request.user, contact=contact)
     return redirect("customers:detail", pk=customer.pk)

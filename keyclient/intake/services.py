@@ -20,7 +20,7 @@ import pyarrow as pa
 from django.db import transaction
 from django.utils import timezone
 
-from keyclient.audit.actors import Job, actor_columns
+from keyclient.audit.actors import Actor, Job, actor_columns
 from keyclient.audit.services import record_event
 from keyclient.core.progress import progress_bar
 from keyclient.customers.models import Customer
@@ -41,7 +41,7 @@ CRASH_ENV = "KEYCLIENT_CRASH_AT"  # fault injection for the kill -9 tests
 @batch_lock("intake")  # one load at a time: each starts by cleaning up what a dead load left
 def load_extracts(
     *,
-    actor: Any = None,
+    actor: Actor | None = None,
     source: Path,
     load_date: date,
     mapping_path: Path | None = None,
@@ -74,7 +74,7 @@ def load_extracts(
 
 def _run(
     job: IntakeJob,
-    actor: Any,
+    actor: Actor,
     source: Path,
     load_date: date,
     mapping_path: Path | None,
@@ -171,8 +171,8 @@ def _counts(con: duckdb.DuckDBPyConnection, staged: list[Staged]) -> dict[str, d
         name = item.extract.name
         rejected = con.execute(
             "SELECT count(*) FROM (SELECT DISTINCT file, line FROM rejects WHERE extract = ?)", [name]
-        ).fetchone()[0]
-        accepted = con.execute(f"SELECT count(*) FROM ok_{name}").fetchone()[0]
+        ).fetchall()[0][0]
+        accepted = con.execute(f"SELECT count(*) FROM ok_{name}").fetchall()[0][0]
         counts[name] = {"read": accepted + rejected, "accepted": accepted, "rejected": rejected}
     return counts
 

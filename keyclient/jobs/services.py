@@ -20,7 +20,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from keyclient.audit.actors import Job, actor_columns
+from keyclient.audit.actors import Actor, Job, actor_columns
 from keyclient.audit.services import record_event
 from keyclient.jobs.locks import on_this_machine, process_gone
 from keyclient.jobs.models import JobRun, JobStatus
@@ -70,12 +70,13 @@ def _check_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
         raise ValidationError(f"job parameters must be JSON: {exc}") from exc
     if redact(text) != text:
         raise ValidationError("job parameters must not carry personal values (an ID or mobile number)")
-    return json.loads(text)
+    checked: dict[str, Any] = json.loads(text)
+    return checked
 
 
 @transaction.atomic
 def start_job(
-    *, actor: Any, kind: str, parameters: dict[str, Any] | None = None, retry_of: JobRun | None = None
+    *, actor: Actor, kind: str, parameters: dict[str, Any] | None = None, retry_of: JobRun | None = None
 ) -> JobRun:
     """Record a run of `kind` and queue it; the worker picks it up once this transaction commits."""
     from keyclient.jobs.tasks import run_job
@@ -107,7 +108,7 @@ def start_job(
     return run
 
 
-def retry_job(*, actor: Any, run: JobRun) -> JobRun:
+def retry_job(*, actor: Actor, run: JobRun) -> JobRun:
     """Queue `run` again with the same kind and parameters (the owner, an administrator or head office)."""
     if not may_retry(actor, run):
         raise PermissionDenied(

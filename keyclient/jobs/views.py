@@ -4,11 +4,12 @@ with live progress (htmx polls the rows while a job is queued or running), and o
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from keyclient.audit.actors import StaffRequest
 from keyclient.jobs.models import JobStatus
 from keyclient.jobs.services import access_run, may_retry, reap, retry_job, visible_runs
 
@@ -17,7 +18,7 @@ ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
 
 
 @require_GET
-def job_list(request: HttpRequest) -> HttpResponse:
+def job_list(request: StaffRequest) -> HttpResponse:
     reap()
     runs = list(visible_runs(request.user)[:LIST_SIZE])
     context = {"runs": runs, "polling": any(r.status in ACTIVE for r in runs)}
@@ -27,7 +28,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def job_detail(request: HttpRequest, job: int) -> HttpResponse:
+def job_detail(request: StaffRequest, job: int) -> HttpResponse:
     reap()
     run = access_run(request.user, job)
     context = {"run": run, "polling": run.status in ACTIVE, "may_retry": may_retry(request.user, run)}
@@ -37,7 +38,7 @@ def job_detail(request: HttpRequest, job: int) -> HttpResponse:
 
 
 @require_POST
-def job_retry(request: HttpRequest, job: int) -> HttpResponse:
+def job_retry(request: StaffRequest, job: int) -> HttpResponse:
     run = access_run(request.user, job)
     again = retry_job(actor=request.user, run=run)  # PermissionDenied → 403
     messages.success(

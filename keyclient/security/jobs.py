@@ -15,7 +15,10 @@ from keyclient.security.management.commands.security import rotate_table
 
 def rotate_keys(ctx: JobContext, *, batch: int = 5000) -> dict[str, Any]:
     tables = [
-        (model, [f.column for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)])
+        (
+            model,
+            [f.column for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField) and f.column],
+        )
         for model in apps.get_models()
     ]
     tables = [(model, columns) for model, columns in tables if columns]

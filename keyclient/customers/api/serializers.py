@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from keyclient.customers.models import Customer
+from keyclient.customers.models import Customer, Tag
 from keyclient.security.masking import mask_id_number, mask_phone
 
 
@@ -42,7 +42,9 @@ class CustomerListSerializer(serializers.ModelSerializer):
 class CustomerDetailSerializer(CustomerListSerializer):
     id_number = MaskedField(mask_id_number)
     mobile = MaskedField(mask_phone)
-    tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    tags: serializers.SlugRelatedField[Tag] = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="name"
+    )
 
     class Meta(CustomerListSerializer.Meta):
         fields = [

@@ -10,6 +10,7 @@ from rest_framework import viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from keyclient.audit.actors import signed_in
 from keyclient.audit.choices import AccessAction
 from keyclient.audit.services import record_access
 from keyclient.core.api_errors import ID_ERRORS, INPUT_ERRORS
@@ -36,7 +37,7 @@ class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         customer = access_customer(request.user, kwargs["pk"], "view")
         record_access(
-            actor=request.user,
+            actor=signed_in(request.user),
             action=AccessAction.VIEW_CLIENT,
             customer=customer,
             detail="api",

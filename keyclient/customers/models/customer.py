@@ -74,7 +74,7 @@ class Customer(models.Model):
     tier = models.CharField(_("tier"), max_length=30, choices=Tier.choices, default=Tier.MASS)
     aum = models.DecimalField(_("AUM (monthly average)"), max_digits=18, decimal_places=2, default=0)
     aum_as_of = models.DateField(_("AUM as of"), null=True, blank=True)
-    tags = models.ManyToManyField(
+    tags: models.ManyToManyField[Tag, CustomerTag] = models.ManyToManyField(
         "Tag", through="CustomerTag", verbose_name=_("tags"), related_name="customers"
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
