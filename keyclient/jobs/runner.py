@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import DatabaseError, connections
 from django.utils import timezone
 
-from keyclient.audit.actors import Job
+from keyclient.audit.actors import Actor, Job
 from keyclient.core.progress import reporting_to
 from keyclient.jobs.models import JobRun, JobStatus
 from keyclient.jobs.registry import runner
@@ -42,7 +42,7 @@ class JobContext:
     def __init__(self, run: JobRun) -> None:
         self.run_id, self.kind = run.pk, run.kind
         # The services' actor: the user who started the run, or the named job it runs for.
-        self.actor: Any = run.actor if run.actor_id else Job(run.actor_name.removeprefix("job:"))
+        self.actor: Actor = run.actor or Job(run.actor_name.removeprefix("job:"))
         self.done, self.total, self.step = 0, run.progress_total, ""
         self.lines: collections.deque[str] = collections.deque(maxlen=settings.KEYCLIENT_JOB_LOG_LINES)
         self.lock = threading.Lock()

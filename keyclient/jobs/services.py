@@ -20,7 +20,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from keyclient.audit.actors import Actor, Job, actor_columns
+from keyclient.audit.actors import Actor, Job, Viewer, actor_columns
 from keyclient.audit.services import record_event
 from keyclient.jobs.locks import on_this_machine, process_gone
 from keyclient.jobs.models import JobRun, JobStatus
@@ -33,21 +33,21 @@ SEE_ALL = frozenset({Role.ADMINISTRATOR, Role.HEAD_OFFICE})
 REAPER = Job("jobs.reaper")
 
 
-def sees_all(user: Any) -> bool:
+def sees_all(user: Viewer | Job) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and getattr(user, "role", "") in SEE_ALL
 
 
-def visible_runs(user: Any) -> QuerySet[JobRun]:
+def visible_runs(user: Viewer) -> QuerySet[JobRun]:
     """The runs `user` may see: all for administrators and head office, otherwise their own."""
     runs = JobRun.objects.select_related("actor")
     if sees_all(user):
         return runs
-    if not getattr(user, "is_authenticated", False):
+    if not user.is_authenticated:
         return runs.none()
-    return runs.filter(actor=user)
+    return runs.filter(actor_id=user.pk)
 
 
-def access_run(user: Any, pk: int) -> JobRun:
+def access_run(user: Viewer, pk: int) -> JobRun:
     """The run `pk` if `user` may see it; 404 otherwise (a URL does not confirm that a job exists)."""
     try:
         return visible_runs(user).get(pk=pk)
@@ -55,7 +55,7 @@ def access_run(user: Any, pk: int) -> JobRun:
         raise Http404 from None
 
 
-def may_retry(actor: Any, run: JobRun) -> bool:
+def may_retry(actor: Viewer | Job, run: JobRun) -> bool:
     if run.status != JobStatus.FAILED:
         return False
     if isinstance(actor, Job):
