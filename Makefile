@@ -35,7 +35,7 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 
 setup: $(VENV)/.installed ## create the virtual environment and install the locked dependencies
 
-demo: setup ## build the demo bank (about 20,000 clients) through intake and pipeline, print logins, serve
+demo: setup ## build the demo bank (about 20,000 clients) through intake and pipeline, print logins, serve (with a job worker)
 	$(KC) migrate --no-input -v 0
 	mkdir -p $(VAR)/static
 	@if $(KC) demo loaded --quiet; then echo "The demo bank is loaded already (\`make demo-reset\` starts over)."; else \
@@ -50,7 +50,9 @@ demo: setup ## build the demo bank (about 20,000 clients) through intake and pip
 	fi
 	$(KC) demo logins
 	@echo "Open http://$(HOST):$(PORT)/ (the login page is /login/); Ctrl-C stops the server."
-	$(KC) runserver $(HOST):$(PORT) --noreload
+	@# A job worker beside the web server; stopping `make demo` (Ctrl-C) stops both.
+	@$(KC) worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+		$(KC) runserver $(HOST):$(PORT) --noreload
 
 demo-reset: ## forget the demo database, lake and extracts (the next `make demo` builds them again)
 	rm -rf $(VAR)/keyclient.sqlite3 $(VAR)/keyclient.sqlite3-wal $(VAR)/keyclient.sqlite3-shm $(VAR)/demo $(LAKE)

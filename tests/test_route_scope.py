@@ -32,6 +32,10 @@ DECISION_ROUTES = {
     "api-tier-override-reject": ("/api/tier-overrides/{id}/reject/", True),
 }
 
+# Routes of one background job, by the job's id (`job`): a job is scoped to the person who started it
+# (administrators and head office see all), never to a client. See test_job_routes_keep_other_staff_out.
+JOB_ROUTES = {"jobs:detail": "GET", "jobs:retry": "POST"}
+
 
 def all_routes() -> list[tuple[str, str, set[str]]]:
     """(path template, name, kwargs) for every route of the project."""
@@ -93,6 +97,8 @@ def test_route_keeps_other_units_clients_out(bank, login, template, name, kwargs
         return  # checked for every persona by tests/test_persona_matrix.py
     if name in DECISION_ROUTES:
         return  # checked by test_decision_routes_keep_other_units_out
+    if name in JOB_ROUTES:
+        return  # checked by test_job_routes_keep_other_staff_out
     assert kwargs <= CLIENT_PK_KWARGS, f"declare how route {name} ({template}) is scoped (tests/subjects.py)"
     if name in POST_ROUTES:
         response = client.post(concrete(template, pk=other.pk), POST_ROUTES[name])
@@ -140,3 +146,21 @@ def test_decision_routes_keep_other_units_out(bank, login, name):
     assert send(lead, own).status_code in (200, 302)
     assert TierOverride.objects.get(pk=other.pk).status == "pending"
     assert TierOverride.objects.get(pk=own.pk).status != "pending"
+
+
+@pytest.mark.parametrize("name", sorted(JOB_ROUTES))
+def test_job_routes_keep_other_staff_out(bank, login, name):
+    from keyclient.jobs.models import JobRun, JobStatus
+    from keyclient.jobs.services import start_job
+
+    templates = {n: t for t, n, _k in ROUTES}
+    assert name in templates, f"{name} is declared but no longer a route"
+    own = start_job(actor=bank.user("rm_hd"), kind="jobs.probe", parameters={})
+    other = start_job(actor=bank.user("rm_pd"), kind="jobs.probe", parameters={})
+    JobRun.objects.update(status=JobStatus.FAILED)
+    client = login(bank.user("rm_hd"))
+    send = client.post if JOB_ROUTES[name] == "POST" else client.get
+    response = send(concrete(templates[name], job=other.pk))
+    assert response.status_code == 404
+    assert send(concrete(templates[name], job=own.pk)).status_code in (200, 302)
+    assert JobRun.objects.filter(retry_of=other).count() == 0

@@ -44,9 +44,12 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "keyclient.core",
     "keyclient.security",
     "keyclient.audit",
+    "keyclient.jobs",
     "keyclient.org",
     "keyclient.customers",
     "keyclient.products",
@@ -192,6 +195,29 @@ KEYCLIENT_DAILY_RETENTION_DAYS = 100  # daily indicator rows kept in the CRM (mo
 KEYCLIENT_SEARCH_WINDOW_MINUTES = int(os.environ.get("KEYCLIENT_SEARCH_WINDOW_MINUTES", "10"))
 KEYCLIENT_SEARCH_RATE = int(os.environ.get("KEYCLIENT_SEARCH_RATE", "200"))
 KEYCLIENT_IDENTIFIER_SEARCH_RATE = int(os.environ.get("KEYCLIENT_IDENTIFIER_SEARCH_RATE", "10"))
+
+# --- Jobs (keyclient.jobs): django-tasks with its database backend; `keyclient worker` runs them ------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Each job kind and its runner (a thin wrapper around the app's service).
+KEYCLIENT_JOB_KINDS = {
+    "jobs.probe": "keyclient.jobs.probe.probe",
+    "intake.load": "keyclient.intake.jobs.load",
+    "pipeline.run": "keyclient.pipeline.jobs.run",
+    "pipeline.backfill": "keyclient.pipeline.jobs.backfill",
+    "pipeline.prune": "keyclient.pipeline.jobs.prune",
+    "valuation.month_end": "keyclient.pipeline.jobs.month_end",
+    "security.rotate_keys": "keyclient.security.jobs.rotate_keys",
+}
+KEYCLIENT_JOB_HEARTBEAT_SECONDS = float(os.environ.get("KEYCLIENT_JOB_HEARTBEAT_SECONDS", "2"))
+# A running job of a worker on another machine without a heartbeat for this long is failed by the
+# reaper (its worker died). On the worker's own machine the reaper checks the worker's process instead.
+KEYCLIENT_JOB_HEARTBEAT_TIMEOUT_SECONDS = int(
+    os.environ.get("KEYCLIENT_JOB_HEARTBEAT_TIMEOUT_SECONDS", "300")
+)
+KEYCLIENT_JOB_LOG_LINES = 200  # the log tail kept per run
+# A second run of a batch verb (intake, pipeline…) waits this long for the first, then fails clearly.
+KEYCLIENT_BATCH_LOCK_WAIT_SECONDS = float(os.environ.get("KEYCLIENT_BATCH_LOCK_WAIT_SECONDS", "0"))
+KEYCLIENT_LOCK_DIR = VAR_DIR / "locks"  # SQLite: the batch verbs' lock files
 
 # The client 360 page: panels in display order (see keyclient/core/panels.py).
 KEYCLIENT_360_PANELS = [

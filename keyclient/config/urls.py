@@ -9,6 +9,7 @@ urlpatterns = [
     path("clients/", include("keyclient.customers.urls")),
     path("audit/", include("keyclient.audit.urls")),
     path("intake/", include("keyclient.intake.urls")),
+    path("jobs/", include("keyclient.jobs.urls")),
     path("tiers/", include("keyclient.valuation.urls")),
     path("api/", include("keyclient.config.api_urls")),
     # Anyone may choose the language, the login page included.

@@ -4,7 +4,7 @@ a half-written date.
 A load writes every partition under `<lake>/_staging/<token>/`; when all are written it writes the
 `COMMIT` marker (atomically: a rename), then moves each partition into place, the previous version
 into `<lake>/_trash/<token>/`. `recover()` runs before every load and every pipeline run: a staging
-directory without `COMMIT` is discarded (the previous state stands), one with `COMMIT` is rolled
+directory (tagged with its writer's `OWNER`, host:pid) whose writer is gone and without `COMMIT` is discarded (the previous state stands), one with `COMMIT` is rolled
 forward (each move is idempotent). kill -9 at any point therefore leaves either the old or the new
 state, never a mix, once `recover()` has run.
 """
@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import uuid
 from pathlib import Path
 
 from django.conf import settings
 
+from keyclient.jobs.locks import holder_label, process_gone
+
 STAGING = "_staging"
 TRASH = "_trash"
 COMMIT = "COMMIT"
+OWNER = "OWNER"
 
 
 def lake_dir() -> Path:
@@ -30,6 +34,7 @@ def lake_dir() -> Path:
 def new_staging(lake: Path) -> Path:
     path = lake / STAGING / uuid.uuid4().hex
     path.mkdir(parents=True)
+    (path / OWNER).write_text(holder_label(), encoding="utf-8")  # which process is writing it
     return path
 
 
@@ -74,6 +79,9 @@ def recover(lake: Path) -> list[str]:
     """Finish committed loads and drop uncommitted ones; returns what was done, for the log."""
     done = []
     for staging in sorted((lake / STAGING).glob("*")) if (lake / STAGING).exists() else []:
+        if _owned_by_a_live_run(staging):
+            done.append(f"left {staging.name} (another load is writing it)")
+            continue
         if (staging / COMMIT).exists():
             apply(staging, lake)
             done.append(f"rolled forward {staging.name}")
@@ -82,6 +90,19 @@ def recover(lake: Path) -> list[str]:
             done.append(f"discarded {staging.name}")
     shutil.rmtree(lake / TRASH, ignore_errors=True)
     return done
+
+
+def _owned_by_a_live_run(staging: Path) -> bool:
+    """Whether another process of this machine, still running, is writing `staging` (intake holds its
+    batch lock, so this happens only to a load started without it; a dead run's staging is cleaned)."""
+    owner = staging / OWNER
+    label = owner.read_text(encoding="utf-8").strip() if owner.exists() else ""
+    return (
+        bool(label)
+        and label != holder_label()
+        and not process_gone(label)
+        and label.rpartition(":")[0] == socket.gethostname()
+    )
 
 
 def _fsync_dir(path: Path) -> None:

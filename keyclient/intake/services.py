@@ -16,10 +16,10 @@ import duckdb
 import pyarrow as pa
 from django.db import transaction
 from django.utils import timezone
-from tqdm import tqdm
 
 from keyclient.audit.actors import Actor, Job, actor_columns
 from keyclient.audit.services import record_event
+from keyclient.core.progress import progress_bar
 from keyclient.customers.models import Customer
 from keyclient.intake import lake, landing
 from keyclient.intake.crm import write_crm
@@ -27,6 +27,7 @@ from keyclient.intake.formats import EXTRACTS, Extract
 from keyclient.intake.mapping import load_mapping
 from keyclient.intake.models import IntakeJob
 from keyclient.intake.validate import IntakeError, Staged, find_files, lit, read_extract, validate
+from keyclient.jobs.locks import batch_lock
 from keyclient.org.models import OrgUnit, User
 from keyclient.products.models import Product
 
@@ -34,6 +35,7 @@ DEFAULT_MAX_REJECT_RATE = 0.01
 CRASH_ENV = "KEYCLIENT_CRASH_AT"  # fault injection for the kill -9 tests
 
 
+@batch_lock("intake")  # one load at a time: each starts by cleaning up what a dead load left
 def load_extracts(
     *,
     actor: Actor | None = None,
@@ -88,7 +90,7 @@ def _run(
     )
     _references(con)
     staged: list[Staged] = []
-    bar = tqdm(total=len(EXTRACTS) + 2, desc=f"intake {load_date}", unit="step", disable=not progress)
+    bar = progress_bar(total=len(EXTRACTS) + 2, desc=f"intake {load_date}", unit="step", disable=not progress)
     for extract in EXTRACTS:
         bar.set_postfix_str(extract.name)
         files = find_files(source, extract, mapping)

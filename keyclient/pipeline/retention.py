@@ -23,10 +23,11 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Min
-from tqdm import tqdm
 
 from keyclient.audit.actors import Actor, Job
 from keyclient.audit.services import record_event
+from keyclient.core.progress import progress_bar
+from keyclient.jobs.locks import batch_lock
 from keyclient.pipeline.models import ClientBankOutflow, ClientDailyIndicator
 
 MIN_RETENTION_DAYS = 30  # `queries.outflow_by_bank` sums up to 30 days of transfers
@@ -50,6 +51,7 @@ def is_month_end(day: date) -> bool:
     return day.day == calendar.monthrange(day.year, day.month)[1]
 
 
+@batch_lock("prune")
 def prune(
     *, keep_days: int | None = None, dry_run: bool = False, actor: Actor | None = None, progress: bool = False
 ) -> Pruned:
@@ -67,7 +69,7 @@ def prune(
         return Pruned(before=None)
     result = Pruned(before=newest - timedelta(days=keep - 1))
     day = _next_date(None, result.before)
-    bar = tqdm(desc="prune", unit="date", disable=not progress)
+    bar = progress_bar(desc="prune", unit="date", disable=not progress)
     while day is not None:
         daily = ClientDailyIndicator.objects.filter(date=day)
         flows = ClientBankOutflow.objects.filter(date=day)

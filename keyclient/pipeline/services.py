@@ -15,14 +15,15 @@ import pyarrow.parquet as pq
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
-from tqdm import tqdm
 
 from keyclient.audit.actors import Job
 from keyclient.audit.services import record_event
 from keyclient.core.arrow import fetch_arrow
 from keyclient.core.bulk import insert_from_duckdb
+from keyclient.core.progress import progress_bar
 from keyclient.customers import writer
 from keyclient.customers.models import Customer
+from keyclient.jobs.locks import batch_lock
 from keyclient.pipeline import engine, portable  # portable loads Ibis: once per process, not per run
 from keyclient.pipeline.indicators import DAILY, INDICATORS
 from keyclient.pipeline.models import ClientBankOutflow, ClientDailyIndicator, IndicatorWatermark
@@ -47,6 +48,7 @@ def lake_dir() -> Path:
     return Path(settings.KEYCLIENT_LAKE_DIR)
 
 
+@batch_lock("pipeline")  # one run at a time: a run swaps the lake's running state
 def run_date(day: date, *, engine_name: str = "duckdb", actor: Actor | None = None) -> dict[str, int]:
     """Compute and write `day`; returns the row counts written.
 
@@ -182,6 +184,7 @@ def _set_customer_aum(day: date) -> None:
     writer.set_month_aum(day, BalanceSnapshot._meta.db_table)
 
 
+@batch_lock("pipeline")  # held over every date (re-entrant)
 def backfill(
     first: date, last: date, *, engine_name: str = "duckdb", month_ends: bool = False, progress: bool = False
 ) -> list[date]:
@@ -190,6 +193,6 @@ def backfill(
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     if month_ends:
         days = [d for d in days if (d + timedelta(days=1)).day == 1]
-    for day in tqdm(days, desc="pipeline", unit="day", disable=not progress):
+    for day in progress_bar(days, desc="pipeline", unit="day", disable=not progress):
         run_date(day, engine_name=engine_name)
     return days
