@@ -13,7 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from tests.subjects import MATRIX_ROUTES
 
 # Routes that show no client data, by name.
-NON_CLIENT_ROUTES = {"login", "logout", "healthz", "set_language", "api-schema", "api-docs", "jobs"}
+NON_CLIENT_ROUTES = {"login", "logout", "healthz", "readyz", "set_language", "api-schema", "api-docs", "jobs"}
 # Routes taking the client's primary key as `pk`.
 CLIENT_PK_KWARGS = {"pk"}
 # Keyword arguments that are not a client, and the value each route is walked with.
