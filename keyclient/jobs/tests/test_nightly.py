@@ -5,6 +5,7 @@ already done."""
 from __future__ import annotations
 
 import io
+import itertools
 import shutil
 from datetime import date
 from pathlib import Path
@@ -65,7 +66,9 @@ def steps(chain: NightlyRun) -> list[tuple[str, int, str, str, int | None]]:
     """(step, position, kind, status, retry of) of every step job, in the order they ran."""
     return [
         (s.name, s.position, s.job.kind, s.job.status, s.job.retry_of_id)
-        for s in NightlyStep.objects.filter(chain=chain).select_related("job").order_by("job__started_at", "id")
+        for s in NightlyStep.objects.filter(chain=chain)
+        .select_related("job")
+        .order_by("job__started_at", "id")
     ]
 
 
@@ -87,14 +90,20 @@ def test_the_nightly_chain_runs_every_step_in_order(inbox: Path) -> None:
     call_command("nightly", "--date", DAY.isoformat(), stdout=out, stderr=io.StringIO())
 
     chain = NightlyRun.objects.get()
-    assert (chain.date, chain.status, chain.failed_step, chain.error, chain.attempts) == (DAY, "done", "", "", 1)
+    assert (chain.date, chain.status, chain.failed_step, chain.error, chain.attempts) == (
+        DAY,
+        "done",
+        "",
+        "",
+        1,
+    )
     assert steps(chain) == [
         ("intake", 1, "intake.load", "done", None),
         ("month_end", 2, "valuation.month_end", "done", None),
         ("prune", 3, "pipeline.prune", "done", None),
     ]
     runs = [s.job for s in NightlyStep.objects.filter(chain=chain).select_related("job").order_by("position")]
-    assert all(a.finished_at <= b.started_at for a, b in zip(runs, runs[1:], strict=False))
+    assert all(a.finished_at <= b.started_at for a, b in itertools.pairwise(runs))
     assert {r.actor_name for r in runs} == {"job:nightly"}
     assert runs[0].parameters == {"source": str(inbox), "date": "2026-10-31"}
     # The intake loaded the bank, the month end computed every client's indicators and valued them.
