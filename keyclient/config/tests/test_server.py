@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -40,7 +39,7 @@ def server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
         "KEYCLIENT_ACCESS_LOG": str(root / "access.log"),
         "DJANGO_SETTINGS_MODULE": "keyclient.config.settings",
     }
-    proc = subprocess.Popen(  # noqa: S603
+    proc = subprocess.Popen(
         [sys.executable, "-m", "keyclient.cli", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
         env=env,
         stdout=subprocess.PIPE,
