@@ -18,7 +18,8 @@ from keyclient.audit.models import BusinessEvent
 from keyclient.customers.models import Customer
 from keyclient.demo.generator import generate
 from keyclient.jobs.models import JobRun, NightlyRun, NightlyStep
-from keyclient.jobs.nightly import run_nightly, steps_for
+from keyclient.jobs.nightly import NightlyFailed, run_nightly, steps_for
+from keyclient.jobs.runner import execute
 from keyclient.pipeline.models import ClientDailyIndicator
 from keyclient.valuation.models import TierAssignment, ValueScore
 
@@ -163,3 +164,30 @@ def test_a_failing_step_stops_the_chain_and_a_rerun_resumes(inbox: Path, extract
     assert JobRun.objects.filter(kind="intake.load").count() == 2
     assert ValueScore.objects.filter(as_of=DAY).count() == CUSTOMERS
     assert ClientDailyIndicator.objects.filter(date=DAY).count() == CUSTOMERS
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_nightly_job_kind_fails_naming_the_step(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    settings.KEYCLIENT_LAKE_DIR = tmp_path / "lake"
+    settings.KEYCLIENT_INBOX_DIR = tmp_path / "inbox"  # nothing arrived for the date
+    settings.KEYCLIENT_JOB_HEARTBEAT_SECONDS = 0.05
+    out = io.StringIO()
+    call_command("nightly", "--date", "2026-11-02", "--queue", stdout=out)
+    job = JobRun.objects.get()
+    assert (job.kind, job.parameters, job.actor_name) == (
+        "nightly.run",
+        {"date": "2026-11-02", "engine": "duckdb"},
+        "job:nightly",
+    )
+    assert out.getvalue() == f"nightly 2026-11-02: queued as job {job.pk}\n"
+
+    with pytest.raises(NightlyFailed):
+        execute(job.pk)
+
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert "NightlyFailed: nightly 2026-11-02 stopped at step intake: " in job.error
+    chain = NightlyRun.objects.get()
+    assert (chain.date, chain.status, chain.failed_step) == (date(2026, 11, 2), "failed", "intake")
+    assert steps(chain) == [("intake", 1, "intake.load", "failed", None)]
+    assert JobRun.objects.count() == 2  # the chain's job and its intake step, nothing after it
