@@ -35,3 +35,37 @@ access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)s'
 forwarded_allow_ips = os.environ.get("KEYCLIENT_FORWARDED_ALLOW_IPS", "127.0.0.1")
 proc_name = "keyclient"
 wsgi_app = "keyclient.config.wsgi:application"
+
+
+def _json_logs() -> bool:
+    default = os.environ.get("KEYCLIENT_ENV", "development") == "production"
+    value = os.environ.get("KEYCLIENT_LOG_JSON")
+    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+# In production gunicorn's own lines (its error log and the access log) are JSON lines too, through
+# the same formatter and the same redaction filter as the application's logs.
+if _json_logs():
+
+    def _handler(target: str) -> dict[str, object]:
+        if target == "-":
+            return {"class": "logging.StreamHandler", "formatter": "json", "filters": ["redact"]}
+        return {
+            "class": "logging.FileHandler",
+            "filename": target,
+            "formatter": "json",
+            "filters": ["redact"],
+        }
+
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"redact": {"()": "keyclient.security.logfilter.RedactPersonalNumbers"}},
+        "formatters": {"json": {"()": "keyclient.core.logjson.JsonFormatter"}},
+        "handlers": {"access": _handler(accesslog), "error": _handler(errorlog)},
+        "loggers": {
+            "gunicorn.error": {"handlers": ["error"], "level": "INFO", "propagate": False},
+            "gunicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+        },
+        "root": {"level": "INFO", "handlers": []},
+    }

@@ -93,3 +93,22 @@ def test_the_gunicorn_config_keeps_connections_alive_with_a_timeout() -> None:
     assert "%(r)s" not in conf.access_log_format and "%(q)s" not in conf.access_log_format
     assert "%(f)s" not in conf.access_log_format  # the referrer carries the previous page's query
     assert conf.workers == (os.cpu_count() or 1) * 2 + 1 or "KEYCLIENT_WEB_WORKERS" in os.environ
+
+
+def test_in_production_gunicorn_logs_json_lines_through_the_redaction(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import importlib
+
+    from keyclient.config import gunicorn as conf
+
+    monkeypatch.setenv("KEYCLIENT_ENV", "production")
+    monkeypatch.delenv("KEYCLIENT_LOG_JSON", raising=False)
+    try:
+        logconfig = importlib.reload(conf).logconfig_dict
+    finally:
+        monkeypatch.undo()
+        importlib.reload(conf)
+    assert {name: (h["formatter"], h["filters"]) for name, h in logconfig["handlers"].items()} == {
+        "access": ("json", ["redact"]),
+        "error": ("json", ["redact"]),
+    }
+    assert not hasattr(conf, "logconfig_dict")  # development: gunicorn's plain lines
