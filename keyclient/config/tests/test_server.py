@@ -106,6 +106,7 @@ def test_in_production_gunicorn_logs_json_lines_through_the_redaction(monkeypatc
         logconfig = importlib.reload(conf).logconfig_dict
     finally:
         monkeypatch.undo()
+        del conf.logconfig_dict  # a reload keeps the old module's names
         importlib.reload(conf)
     assert {name: (h["formatter"], h["filters"]) for name, h in logconfig["handlers"].items()} == {
         "access": ("json", ["redact"]),
