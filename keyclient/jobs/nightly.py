@@ -5,6 +5,7 @@ for the date, then prune. Each step is a job (`JobRun`) linked to the date's `Ni
 - On a month end the pipeline step is `valuation.month_end`: the month end's pipeline run values and
   tiers every client itself (`pipeline.services.run_date`), so valuation is not a step of its own and
   never runs twice.
+- One chain runs at a time (the `nightly` batch lock).
 - The chain stops at the first failing step and records its name and error; the steps after it are
   not run. Running the chain for the same date again resumes: steps already done are skipped and the
   failed step runs again as a retry of its failed job.
@@ -27,6 +28,7 @@ from django.utils import timezone
 
 from keyclient.audit.actors import Job, actor_columns
 from keyclient.audit.services import record_event
+from keyclient.jobs.locks import batch_lock
 from keyclient.jobs.models import JobRun, JobStatus, NightlyRun, NightlyStatus, NightlyStep
 from keyclient.jobs.runner import execute
 from keyclient.jobs.services import _check_parameters
@@ -93,8 +95,16 @@ def _run_step(*, actor: Any, chain: NightlyRun, position: int, step: Step, retry
 
 
 def run_nightly(*, actor: Any = NIGHTLY, day: date, engine: str = "duckdb") -> NightlyRun:
-    """Run (or resume) the chain of `day`; returns its record, done or failed at a named step."""
+    """Run (or resume) the chain of `day`; returns its record, done or failed at a named step.
+
+    One chain at a time (the `nightly` batch lock): a second start, from cron or a worker, fails
+    clearly before writing anything instead of failing the running chain's steps on their locks."""
     steps = steps_for(day, engine=engine)
+    with batch_lock("nightly"):
+        return _run_chain(actor=actor, day=day, steps=steps)
+
+
+def _run_chain(*, actor: Any, day: date, steps: list[Step]) -> NightlyRun:
     chain, _created = NightlyRun.objects.get_or_create(date=day, defaults={"started_at": timezone.now()})
     if chain.status == NightlyStatus.DONE:
         logger.info("nightly %s: done already", day)

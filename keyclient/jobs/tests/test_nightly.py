@@ -7,16 +7,19 @@ from __future__ import annotations
 import io
 import itertools
 import shutil
+import threading
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connections
 
 from keyclient.audit.models import BusinessEvent
 from keyclient.customers.models import Customer
 from keyclient.demo.generator import generate
+from keyclient.jobs.locks import BatchLocked, batch_lock
 from keyclient.jobs.models import JobRun, NightlyRun, NightlyStep
 from keyclient.jobs.nightly import NightlyFailed, run_nightly, steps_for
 from keyclient.jobs.runner import execute
@@ -191,3 +194,30 @@ def test_the_nightly_job_kind_fails_naming_the_step(settings, tmp_path: Path) ->
     assert (chain.date, chain.status, chain.failed_step) == (date(2026, 11, 2), "failed", "intake")
     assert steps(chain) == [("intake", 1, "intake.load", "failed", None)]
     assert JobRun.objects.count() == 2  # the chain's job and its intake step, nothing after it
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_chain_fails_clearly_while_one_runs(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    settings.KEYCLIENT_INBOX_DIR = tmp_path / "inbox"
+    settings.KEYCLIENT_LOCK_DIR = tmp_path / "locks"
+    holding, release = threading.Event(), threading.Event()
+
+    def first_chain() -> None:
+        try:
+            with batch_lock("nightly"):
+                holding.set()
+                release.wait(60)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=first_chain)
+    thread.start()
+    try:
+        assert holding.wait(30)
+        with pytest.raises(BatchLocked, match=r"^another nightly run is in progress"):
+            run_nightly(day=DAY)
+    finally:
+        release.set()
+        thread.join()
+    assert (NightlyRun.objects.count(), JobRun.objects.count()) == (0, 0)
+    assert not BusinessEvent.objects.filter(verb__startswith="nightly.").exists()
