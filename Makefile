@@ -23,7 +23,7 @@ PYTEST_ARGS ?=
 TYPED_PACKAGES := keyclient/security keyclient/audit keyclient/customers
 TYPED_PATHS = $(TYPED_PACKAGES) $(filter-out $(addsuffix /%,$(TYPED_PACKAGES)),$(wildcard keyclient/*/services.py))
 
-.PHONY: setup demo demo-reset serve test test-sqlite test-postgres lint typecheck format schema messages bench clean
+.PHONY: setup demo demo-reset serve dev test test-sqlite test-postgres lint typecheck format schema messages bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(UV_VENV)
@@ -35,7 +35,7 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 
 setup: $(VENV)/.installed ## create the virtual environment and install the locked dependencies
 
-demo: setup ## build the demo bank (about 20,000 clients) through intake and pipeline, print logins, serve (with a job worker)
+demo: setup ## build the demo bank (about 20,000 clients) through intake and pipeline, print logins, serve through gunicorn (with a job worker)
 	$(KC) migrate --no-input -v 0
 	mkdir -p $(VAR)/static
 	@if $(KC) demo loaded --quiet; then echo "The demo bank is loaded already (\`make demo-reset\` starts over)."; else \
@@ -52,13 +52,17 @@ demo: setup ## build the demo bank (about 20,000 clients) through intake and pip
 	@echo "Open http://$(HOST):$(PORT)/ (the login page is /login/); Ctrl-C stops the server."
 	@# A job worker beside the web server; stopping `make demo` (Ctrl-C) stops both.
 	@$(KC) worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
-		$(KC) runserver $(HOST):$(PORT) --noreload
+		$(KC) serve --bind $(HOST):$(PORT)
 
 demo-reset: ## forget the demo database, lake and extracts (the next `make demo` builds them again)
 	rm -rf $(VAR)/keyclient.sqlite3 $(VAR)/keyclient.sqlite3-wal $(VAR)/keyclient.sqlite3-shm $(VAR)/demo $(LAKE)
 
-serve: setup ## serve what is already loaded
-	$(KC) runserver $(HOST):$(PORT) --noreload
+serve: setup ## serve what is already loaded (gunicorn, the production server; `make dev` for runserver)
+	$(KC) migrate --no-input -v 0
+	$(KC) serve --bind $(HOST):$(PORT)
+
+dev: setup ## Django's development server (auto-reload, static files from the apps)
+	$(KC) runserver $(HOST):$(PORT)
 
 test: setup ## the whole suite: SQLite, then a throwaway PostgreSQL; browser tests in Debian's chromium
 	scripts/ensure-chromium

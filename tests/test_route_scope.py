@@ -13,7 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from tests.subjects import MATRIX_ROUTES
 
 # Routes that show no client data, by name.
-NON_CLIENT_ROUTES = {"login", "logout", "healthz", "set_language", "api-schema", "api-docs", "jobs"}
+NON_CLIENT_ROUTES = {"login", "logout", "healthz", "readyz", "set_language", "api-schema", "api-docs", "jobs"}
 # Two-factor resets (administrators only; they show staff, never a client).
 NON_CLIENT_ROUTES |= {"two_factor_resets", "two_factor_reset_approve", "two_factor_reset_reject"}
 # Routes taking the client's primary key as `pk`.

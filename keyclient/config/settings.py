@@ -125,11 +125,19 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Hashed, compressed static files (collected by `keyclient serve`) when KEYCLIENT_STATIC_MANIFEST is
+# set (`keyclient serve` sets it; production defaults to it); the development server and the tests
+# serve the plain files from the apps, with no collectstatic needed.
+STATIC_MANIFEST = env_bool("KEYCLIENT_STATIC_MANIFEST", default=PRODUCTION)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
 }
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -173,8 +181,18 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"redact": {"()": "keyclient.security.logfilter.RedactPersonalNumbers"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "keyclient.core.logjson.JsonFormatter"},
+    },
+    # JSON lines in production (KEYCLIENT_LOG_JSON=0 turns them off); every handler redacts.
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if env_bool("KEYCLIENT_LOG_JSON", default=PRODUCTION) else "plain",
+            "filters": ["redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("KEYCLIENT_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
@@ -207,6 +225,7 @@ KEYCLIENT_JOB_KINDS = {
     "pipeline.prune": "keyclient.pipeline.jobs.prune",
     "valuation.month_end": "keyclient.pipeline.jobs.month_end",
     "security.rotate_keys": "keyclient.security.jobs.rotate_keys",
+    "nightly.run": "keyclient.jobs.nightly.job",
 }
 KEYCLIENT_JOB_HEARTBEAT_SECONDS = float(os.environ.get("KEYCLIENT_JOB_HEARTBEAT_SECONDS", "2"))
 # A running job of a worker on another machine without a heartbeat for this long is failed by the
@@ -218,6 +237,8 @@ KEYCLIENT_JOB_LOG_LINES = 200  # the log tail kept per run
 # A second run of a batch verb (intake, pipeline…) waits this long for the first, then fails clearly.
 KEYCLIENT_BATCH_LOCK_WAIT_SECONDS = float(os.environ.get("KEYCLIENT_BATCH_LOCK_WAIT_SECONDS", "0"))
 KEYCLIENT_LOCK_DIR = VAR_DIR / "locks"  # SQLite: the batch verbs' lock files
+# The nightly run (`keyclient nightly --date D`) loads the extracts of D from <inbox>/<D>/.
+KEYCLIENT_INBOX_DIR = Path(os.environ.get("KEYCLIENT_INBOX_DIR", VAR_DIR / "inbox"))
 
 # The client 360 page: panels in display order (see keyclient/core/panels.py).
 KEYCLIENT_360_PANELS = [
@@ -265,7 +286,7 @@ KEYCLIENT_PERMISSIONS_POLICY = (
 )
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SECURE_SSL_REDIRECT = PRODUCTION
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # load balancers probe over plain HTTP
 SECURE_HSTS_SECONDS = 365 * 24 * 3600 if PRODUCTION else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 # The proxies in front of the web workers (comma-separated addresses or CIDR networks): only a request

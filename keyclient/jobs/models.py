@@ -77,3 +77,52 @@ class JobRun(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+
+class NightlyStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class NightlyRun(models.Model):
+    """The nightly chain of one business date: intake, pipeline, prune; one per date, resumed on re-run."""
+
+    date = models.DateField(_("business date"), unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=NightlyStatus.choices, default=NightlyStatus.RUNNING
+    )
+    failed_step = models.CharField(_("failed step"), max_length=40, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("nightly run")
+        verbose_name_plural = _("nightly runs")
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"nightly {self.date} {self.status}"
+
+
+class NightlyStep(models.Model):
+    """One step of a nightly chain, run as a job; a re-run adds a new row for the step it runs again."""
+
+    chain = models.ForeignKey(
+        NightlyRun, verbose_name=_("nightly run"), on_delete=models.CASCADE, related_name="steps"
+    )
+    name = models.CharField(_("step"), max_length=40)
+    position = models.PositiveSmallIntegerField(_("position"))
+    job = models.OneToOneField(
+        JobRun, verbose_name=_("job"), on_delete=models.PROTECT, related_name="nightly_step"
+    )
+
+    class Meta:
+        verbose_name = _("nightly step")
+        verbose_name_plural = _("nightly steps")
+        ordering = ["chain", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.chain} {self.position}:{self.name}"
