@@ -33,6 +33,13 @@ class EventVerb(models.TextChoices):
     TWO_FACTOR_RESET_REJECTED = "two_factor_reset_rejected", _("Authenticator reset rejected")
     DEMO_CODE_SHOWN = "demo_code_shown", _("Demo two-factor code shown")
     SEARCH_LIMIT_REACHED = "search_limit_reached", _("Identifier search limit reached")
+    KEYS_ROTATED = "security.keys_rotated", _("Encryption keys rotated")
+    JOB_STARTED = "job.started", _("Job started")
+    JOB_RETRIED = "job.retried", _("Job retried")
+    JOB_REAPED = "job.reaped", _("Job marked failed (worker gone)")
+    NIGHTLY_STARTED = "nightly.started", _("Nightly run started")
+    NIGHTLY_FAILED = "nightly.failed", _("Nightly run failed")
+    NIGHTLY_DONE = "nightly.done", _("Nightly run done")
     VALUATION_RUN = "valuation.run", _("Month-end valuation run")
 
 
@@ -46,4 +53,8 @@ class JobName(models.TextChoices):
     VALUATION = "valuation", _("Month-end valuation")
     DEMO_ORG = "demo.org", _("Demo set-up")
     DEMO_CODE = "demo.code", _("Demo two-factor codes")
+    NIGHTLY = "nightly", _("Nightly run")
+    OPERATOR = "operator", _("Operator at the terminal")
+    JOBS_REAPER = "jobs.reaper", _("Job reaper")
+    SECURITY_ROTATE_KEYS = "security.rotate_keys", _("Key rotation")
     SECURITY_LOCKOUT = "security.lockout", _("Login lockout")
