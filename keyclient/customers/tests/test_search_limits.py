@@ -143,7 +143,7 @@ def test_compliance_finds_the_alert_in_the_audit_trail(bank, login, limits):
     for _ in range(4):
         api_search(client, ZHANG_ID)
     body = login(bank.user("compliance")).get("/audit/business/", {"staff": "E1001"}).content.decode()
-    assert body.count("search_limit_reached") == 1
+    assert body.count("证件号/手机号搜索达到上限") == 1  # the verb's label (search_limit_reached)
     body = login(bank.user("compliance")).get("/audit/access/", {"staff": "E1001"}).content.decode()
     assert body.count("kind=id_number results=1") == 3 and body.count("kind=id_number refused") == 1
 
