@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from keyclient.config.env import database_from_url, env_bool, field_keys, secret_key
+from keyclient.config.env import database_from_url, env_bool, env_regex, field_keys, secret_key
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PACKAGE_DIR.parent
@@ -181,6 +181,15 @@ KEYCLIENT_EXPORT_MAX_ROWS = 50_000  # a larger export is refused: narrow the fil
 KEYCLIENT_LAKE_DIR = Path(os.environ.get("KEYCLIENT_LAKE_DIR", VAR_DIR / "lake"))  # the intake's Parquet lake
 KEYCLIENT_SIGNIFICANT_AMOUNT = 50_000  # CNY: a transaction at or above this shows on the 360 page
 KEYCLIENT_DAILY_RETENTION_DAYS = 100  # daily indicator rows kept in the CRM (month ends kept for good)
+# Break-glass unmasking: besides a reason in words, a reference to the bank's ticket system counts
+# as a reason when it matches this regular expression (searched in the reason; empty: words only).
+# Example: KEYCLIENT_UNMASK_TICKET_PATTERN='\bINC-\d{6,}\b'.
+KEYCLIENT_UNMASK_TICKET_PATTERN = env_regex("KEYCLIENT_UNMASK_TICKET_PATTERN")
+# No answer of the application (client pages, unmasked values, exports) is cached; static files are.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
+    "keyclient.security.middleware.NoStoreMiddleware",
+)
 
 # The client 360 page: panels in display order (see keyclient/core/panels.py).
 KEYCLIENT_360_PANELS = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,6 +14,7 @@ from keyclient.audit.services import record_access
 from keyclient.core.exports import FORMATS
 from keyclient.core.pagination import capped_page
 from keyclient.core.panels import build_panels
+from keyclient.core.views import bad_request
 from keyclient.customers.exports import ExportTooLarge, export_clients
 from keyclient.customers.filtersets import CustomerFilterSet
 from keyclient.customers.forms import ContactPointForm
@@ -29,7 +30,8 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     """The clients in the user's scope; htmx requests get the table only."""
     queryset = Customer.objects.visible_to(request.user).select_related("home_org_unit", "primary_rm")
     filterset = CustomerFilterSet(request.GET, queryset=queryset, request=request)
-    rows = filterset.qs if filterset.is_valid() else queryset.none()
+    valid = filterset.is_valid()
+    rows = filterset.qs if valid else queryset.none()
     page = capped_page(rows, request.GET.get("page"), per_page=settings.KEYCLIENT_LIST_PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
@@ -40,7 +42,8 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "can_export": may(request.user, Action.EXPORT),
     }
     template = "customers/_table.html" if request.htmx else "customers/list.html"
-    return render(request, template, context)
+    # Bad filters: the table says why (htmx swaps 400 answers in, see app.js).
+    return render(request, template, context, status=200 if valid else 400)
 
 
 @require_GET
@@ -84,13 +87,11 @@ def customer_export(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("Your role may not export client lists."))
     fmt = request.GET.get("format", "csv")
     if fmt not in FORMATS:
-        return HttpResponseBadRequest(_("Unknown export format."))
+        return bad_request(_("Unknown export format: choose %(formats)s.") % {"formats": ", ".join(FORMATS)})
     queryset = Customer.objects.visible_to(request.user)
     filterset = CustomerFilterSet(request.GET, queryset=queryset, request=request)
     if not filterset.is_valid():
-        return HttpResponseBadRequest(
-            _("Invalid filter: %(errors)s") % {"errors": filterset.errors.as_text()}
-        )
+        return bad_request(_("Invalid filter: %(errors)s") % {"errors": filterset.errors.as_text()})
     described = request.GET.copy()
     described.pop("format", None)
     try:
@@ -102,7 +103,7 @@ def customer_export(request: HttpRequest) -> HttpResponse:
             request=request,
         )
     except ExportTooLarge as exc:
-        return HttpResponseBadRequest(str(exc))
+        return bad_request(str(exc))
     response = HttpResponse(export.content, content_type=FORMATS[fmt][0])
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     return response
