@@ -6,8 +6,10 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from keyclient.audit.models import AccessEvent, BusinessEvent, FieldChange
@@ -30,7 +32,7 @@ def _within_bounds(value: dt.date) -> None:
         )
 
 
-def _date_field(label: str) -> forms.DateField:
+def _date_field(label: str | Promise) -> forms.DateField:
     return forms.DateField(
         label=label,
         required=False,
@@ -52,7 +54,7 @@ class AuditSearchForm(forms.Form):
         problems = [
             f"{self.fields[name].label}: {' '.join(errors)}"
             for name, errors in self.errors.items()
-            if name != forms.forms.NON_FIELD_ERRORS
+            if name != NON_FIELD_ERRORS
         ]
         if problems:
             raise forms.ValidationError(problems)

@@ -21,6 +21,8 @@ from keyclient.customers.models import ContactPoint, Customer
 MIN_REASON_WEIGHT = 8
 MIN_REASON_DISTINCT = 3
 MAX_REASON_LENGTH = 200
+# `contact:<id>`: ASCII digits only, at most 18 (str.isdigit also takes "²" and 5,000-digit numbers)
+_CONTACT_FIELD = re.compile(r"contact:([0-9]{1,18})")
 
 
 def _weight(char: str) -> int:
@@ -61,8 +63,8 @@ def unmask_field(
         raise ValidationError(error)
     if field in ("id_number", "mobile"):
         value = getattr(customer, field)
-    elif field.startswith("contact:") and field[8:].isdigit():
-        contact = ContactPoint.objects.filter(customer=customer, pk=int(field[8:])).first()
+    elif contact_id := _CONTACT_FIELD.fullmatch(field):
+        contact = ContactPoint.objects.filter(customer=customer, pk=int(contact_id[1])).first()
         if contact is None:
             raise ValidationError(_("This client has no such contact point."))
         value = contact.value

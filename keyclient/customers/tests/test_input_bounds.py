@@ -66,3 +66,18 @@ def test_a_bad_client_export_request_is_plain_text_and_writes_nothing(bank, logi
     if message is not None:
         assert body == message  # the format is not repeated
     assert (AccessEvent.objects.count(), BusinessEvent.objects.count()) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["contact:²", "contact:" + "9" * 5000, "contact:99999999999999999999", "contact:", "contact:-1"],
+    ids=["superscript", "5000-digits", "20-digits", "empty", "negative"],
+)
+def test_a_malformed_contact_field_to_unmask_is_a_400_and_writes_nothing(bank, login, field):
+    zhang = bank.customers["zhang"]
+    response = login(bank.user("rm_hd")).post(
+        f"/clients/{zhang.pk}/unmask/", {"field": field, "reason": "客户来电核实身份"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 400
+    assert "该字段不能解除脱敏。" in response.content.decode()
+    assert AccessEvent.objects.count() == 0
