@@ -19,8 +19,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_SETTINGS := keyclient.config.settings_test_pg
 PYTEST_ARGS ?=
+# mypy's scope (docs/development/typing.md): who may do what and its record, and every app's write verbs.
+TYPED_PACKAGES := keyclient/security keyclient/audit keyclient/customers
+TYPED_PATHS = $(TYPED_PACKAGES) $(filter-out $(addsuffix /%,$(TYPED_PACKAGES)),$(wildcard keyclient/*/services.py))
 
-.PHONY: setup demo demo-reset serve test test-sqlite test-postgres lint format schema messages bench clean
+.PHONY: setup demo demo-reset serve test test-sqlite test-postgres lint typecheck format schema messages bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(UV_VENV)
@@ -67,12 +70,16 @@ test-postgres: setup
 	mkdir -p var/pytest
 	DJANGO_SETTINGS_MODULE=$(PG_SETTINGS) $(PY) -m pytest --basetemp=var/pytest/postgres $(PYTEST_ARGS)
 
-lint: setup ## ruff, import layers, migrations and the committed API schema
+lint: setup ## ruff, import layers, mypy, migrations and the committed API schema
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(MAKE) typecheck
 	$(KC) makemigrations --check --dry-run
 	$(KC) spectacular --lang en --file /tmp/keyclient-schema.yaml --validate --fail-on-warn && diff -u schema/openapi.yaml /tmp/keyclient-schema.yaml
+
+typecheck: setup ## mypy with django-stubs over security, audit, customers and every services.py
+	$(VENV)/bin/mypy $(TYPED_PATHS)
 
 format: setup
 	$(VENV)/bin/ruff check --fix .

@@ -16,6 +16,8 @@ from tests.subjects import MATRIX_ROUTES
 
 # Routes that show no client data at all, by name: not even the RM's own client appears.
 NON_CLIENT_ROUTES = {"login", "logout", "healthz", "set_language", "api-schema", "api-docs", "jobs"}
+# Two-factor resets (administrators only; they show staff, never a client).
+NON_CLIENT_ROUTES |= {"two_factor_resets", "two_factor_reset_approve", "two_factor_reset_reject"}
 # Routes taking the client's primary key as `pk`.
 CLIENT_PK_KWARGS = {"pk"}
 # Keyword arguments that are not a client, and the value each route is walked with.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +31,7 @@ CHAINED_FIELDS = (
 )
 
 
-def row_hash(values: dict[str, Any], prev_hash: str) -> str:
+def row_hash(values: Mapping[str, Any], prev_hash: str) -> str:
     """The HMAC of one row's chained fields and the previous row's hash."""
     payload = {name: _plain(values[name]) for name in CHAINED_FIELDS}
     payload["prev_hash"] = prev_hash
@@ -52,7 +52,7 @@ class Problem:
     message: str
 
 
-def verify_chain(rows: Iterator[dict[str, Any]], head_seq: int, head_hash: str) -> list[Problem]:
+def verify_chain(rows: Iterator[Mapping[str, Any]], head_seq: int, head_hash: str) -> list[Problem]:
     """Walk the chain in `seq` order; every edited, deleted or inserted row is reported."""
     problems: list[Problem] = []
     expected_seq, prev = 1, GENESIS

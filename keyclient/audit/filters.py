@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from keyclient.audit.models import AccessEvent, BusinessEvent, FieldChange
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 STREAMS: dict[str, Any] = {"access": AccessEvent, "business": BusinessEvent, "changes": FieldChange}
 
@@ -32,7 +34,7 @@ def _within_bounds(value: dt.date) -> None:
         )
 
 
-def _date_field(label: str | Promise) -> forms.DateField:
+def _date_field(label: StrOrPromise) -> forms.DateField:
     return forms.DateField(
         label=label,
         required=False,
@@ -48,11 +50,11 @@ class AuditSearchForm(forms.Form):
     date_to = _date_field(_("To"))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         # The search page shows the form's general errors: name each refused field there, so that a
         # bad date is a message and not an empty result.
         problems = [
-            f"{self.fields[name].label}: {' '.join(errors)}"
+            f"{self.fields[name].label}: {' '.join(str(e) for e in errors)}"
             for name, errors in self.errors.items()
             if name != NON_FIELD_ERRORS
         ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -12,19 +12,20 @@ from django.utils import timezone
 from keyclient.audit.actors import actor_columns
 from keyclient.audit.chain import row_hash
 from keyclient.audit.models import AccessEvent, BusinessEvent, ChainHead, FieldChange
+from keyclient.security.network import client_ip
+
+__all__ = ["client_ip", "record_access", "record_changes", "record_event"]
+
+if TYPE_CHECKING:
+    from keyclient.audit.actors import Actor
 
 ACCESS_STREAM = "access"
-
-
-def client_ip(request: HttpRequest | None) -> str:
-    """The caller's address as the web server saw it (proxies are configured at the edge)."""
-    return (request.META.get("REMOTE_ADDR") or "")[:45] if request is not None else ""
 
 
 @transaction.atomic
 def record_access(
     *,
-    actor: Any,
+    actor: Actor,
     action: str,
     customer: Any = None,
     fields: Iterable[str] = (),
@@ -57,11 +58,11 @@ def record_access(
 
 def record_event(
     *,
-    actor: Any,
+    actor: Actor,
     verb: str,
     customer: Any = None,
-    before: dict | None = None,
-    after: dict | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
     note: str = "",
 ) -> BusinessEvent:
     """Append one business event (call inside the transaction of the change it describes)."""
@@ -78,7 +79,7 @@ def record_event(
 
 
 def record_changes(
-    *, actor: Any, instance: Any, changes: dict[str, tuple[Any, Any]], customer_id: int | None = None
+    *, actor: Actor, instance: Any, changes: dict[str, tuple[Any, Any]], customer_id: int | None = None
 ) -> list[FieldChange]:
     """Append one row per changed field of `instance`: `changes` maps field → (old, new), already masked."""
     now = timezone.now()

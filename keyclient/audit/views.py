@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from keyclient.audit.actors import StaffRequest
 from keyclient.audit.choices import AccessAction
 from keyclient.audit.filters import STREAMS, AuditSearchForm, search
 from keyclient.audit.services import record_access
@@ -54,7 +55,7 @@ def audit_search(request: HttpRequest, stream: str = "access") -> HttpResponse:
 
 
 @require_GET
-def audit_export(request: HttpRequest, stream: str) -> HttpResponse:
+def audit_export(request: StaffRequest, stream: str) -> HttpResponse:
     """The matching rows as CSV or Excel; the export itself is recorded in the access stream."""
     _check(request, stream)
     fmt = request.GET.get("format", "csv")
@@ -63,7 +64,8 @@ def audit_export(request: HttpRequest, stream: str) -> HttpResponse:
         return bad_request(_("Unknown export format: choose %(formats)s.") % {"formats": ", ".join(FORMATS)})
     if not form.is_valid():
         return bad_request(
-            _("Invalid export request: %(errors)s") % {"errors": " ".join(form.non_field_errors())}
+            _("Invalid export request: %(errors)s")
+            % {"errors": " ".join(str(e) for e in form.non_field_errors())}
         )
     cap = settings.KEYCLIENT_EXPORT_MAX_ROWS
     rows = list(search(stream, form.cleaned_data).values_list(*COLUMNS[stream])[: cap + 1])

@@ -54,8 +54,11 @@ INSTALLED_APPS = [
     "keyclient.valuation",
     "keyclient.intake",
     "keyclient.pipeline",
-    "keyclient.demo",
 ]
+# The demo bank (`keyclient demo ...`: synthetic extracts, staff with a known password, the demo
+# logins' two-factor codes) exists only outside production: there its app and commands are absent.
+if not PRODUCTION:
+    INSTALLED_APPS.append("keyclient.demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -181,6 +184,12 @@ KEYCLIENT_EXPORT_MAX_ROWS = 50_000  # a larger export is refused: narrow the fil
 KEYCLIENT_LAKE_DIR = Path(os.environ.get("KEYCLIENT_LAKE_DIR", VAR_DIR / "lake"))  # the intake's Parquet lake
 KEYCLIENT_SIGNIFICANT_AMOUNT = 50_000  # CNY: a transaction at or above this shows on the 360 page
 KEYCLIENT_DAILY_RETENTION_DAYS = 100  # daily indicator rows kept in the CRM (month ends kept for good)
+# Client searches per user and window (keyclient.customers.search_limits): any search, and searches
+# by a full mobile or ID number (they confirm masked digits). One more is refused; the first
+# identifier search refused in a window alerts compliance (business event search_limit_reached).
+KEYCLIENT_SEARCH_WINDOW_MINUTES = int(os.environ.get("KEYCLIENT_SEARCH_WINDOW_MINUTES", "10"))
+KEYCLIENT_SEARCH_RATE = int(os.environ.get("KEYCLIENT_SEARCH_RATE", "200"))
+KEYCLIENT_IDENTIFIER_SEARCH_RATE = int(os.environ.get("KEYCLIENT_IDENTIFIER_SEARCH_RATE", "10"))
 # Break-glass unmasking: besides a reason in words, a reference to the bank's ticket system counts
 # as a reason when it matches this regular expression (searched in the reason; empty: words only).
 # Example: KEYCLIENT_UNMASK_TICKET_PATTERN='\bINC-\d{6,}\b'.
@@ -240,6 +249,12 @@ SECURE_SSL_REDIRECT = PRODUCTION
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
 SECURE_HSTS_SECONDS = 365 * 24 * 3600 if PRODUCTION else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+# The proxies in front of the web workers (comma-separated addresses or CIDR networks): only a request
+# from one of them has its X-Forwarded-For read for the client's address (lockout, audit; see
+# keyclient/security/network.py). Empty: REMOTE_ADDR is the client.
+KEYCLIENT_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("KEYCLIENT_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (set KEYCLIENT_TLS_PROXY=1 only then).
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("KEYCLIENT_TLS_PROXY", default=False) else None

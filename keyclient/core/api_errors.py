@@ -17,3 +17,7 @@ NOT_FOUND = OpenApiResponse(
 )
 ID_ERRORS = {403: FORBIDDEN, 404: NOT_FOUND}
 INPUT_ERRORS = {400: BAD_REQUEST, **ID_ERRORS}
+TOO_MANY_SEARCHES = OpenApiResponse(
+    ERROR_DETAIL,
+    description="Over the caller's search limits: wait for Retry-After seconds, then search again.",
+)

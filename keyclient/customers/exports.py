@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -15,6 +15,9 @@ from keyclient.audit.choices import AccessAction
 from keyclient.audit.services import record_access, record_event
 from keyclient.core.exports import export_table
 from keyclient.security.masking import mask_phone
+
+if TYPE_CHECKING:
+    from keyclient.audit.actors import Staff
 
 
 class ExportTooLarge(Exception):
@@ -29,7 +32,7 @@ class Export:
 
 
 def export_clients(
-    *, actor: Any, clients: QuerySet, fmt: str, description: str, request: Any = None
+    *, actor: Staff, clients: QuerySet, fmt: str, description: str, request: Any = None
 ) -> Export:
     """Export `clients` (already scoped and filtered) as `fmt`; refuse above the configured cap."""
     cap = settings.KEYCLIENT_EXPORT_MAX_ROWS

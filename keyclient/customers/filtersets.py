@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from keyclient.customers.choices import CustomerKind, CustomerStatus, Tier
 from keyclient.customers.models import Customer
-from keyclient.customers.search import search_filter
+from keyclient.customers.search_limits import search_clients
 from keyclient.org.models import OrgUnit
 from keyclient.security.roles import Role
 
@@ -52,7 +52,8 @@ class CustomerFilterSet(django_filters.FilterSet):
         self.filters["org_unit"].queryset = units
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(search_filter(value))
+        # Counted against the user's search limits; may raise SearchLimited (see search_limits).
+        return search_clients(actor=self.request.user, queryset=queryset, text=value, request=self.request)
 
     def filter_org_unit(self, queryset: QuerySet, name: str, value: OrgUnit | None) -> QuerySet:
         if value is None:

@@ -48,7 +48,7 @@ class ContactPointForm(forms.ModelForm):
             self.fields["value"].help_text = _("Leave blank to keep the current value.")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         value = (data.get("value") or "").strip()
         if self.editing and not value:
             value = self.instance.value

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import models
 
 from keyclient.customers.scope import scope_filter
 
+if TYPE_CHECKING:
+    from keyclient.audit.actors import Viewer
+
 
 class CustomerQuerySet(models.QuerySet):
-    def visible_to(self, user: Any) -> CustomerQuerySet:
+    def visible_to(self, user: Viewer) -> CustomerQuerySet:
         """Only the clients `user` may see (see `keyclient.customers.scope`). Default deny."""
         condition = scope_filter(user)
         return self.none() if condition is None else self.filter(condition)

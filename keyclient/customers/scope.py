@@ -7,7 +7,7 @@ scoped through it with `scoped_to_customers`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -18,14 +18,17 @@ from django.utils.translation import gettext as _
 from keyclient.security.roles import ScopeKind, may, scope_kind
 
 if TYPE_CHECKING:
+    from keyclient.audit.actors import Staff, Viewer
     from keyclient.customers.models import Customer
 
 
-def scope_filter(user: Any) -> Q | None:
+def scope_filter(user: Viewer) -> Q | None:
     """A filter on Customer for `user`'s scope; None means nothing at all."""
     from keyclient.customers.models import ServiceTeamMember
 
     kind = scope_kind(user)
+    if kind is ScopeKind.NONE or not user.is_authenticated:
+        return None
     if kind is ScopeKind.ALL:
         return Q()
     if kind is ScopeKind.OWN_BOOK:
@@ -43,7 +46,7 @@ def scope_filter(user: Any) -> Q | None:
         )
         return Q(primary_rm_id__in=members) | Q(pk__in=list(served.distinct()))
     if kind is ScopeKind.SUBTREE:
-        if user.org_unit_id is None:
+        if user.org_unit is None:
             return None
         from keyclient.org.models import OrgUnit
 
@@ -52,7 +55,7 @@ def scope_filter(user: Any) -> Q | None:
     return None
 
 
-def _own_book(user: Any) -> Q:
+def _own_book(user: Staff) -> Q:
     """Clients the user serves as primary RM or as a service-team member.
 
     The served ids are fetched first (a handful): `rm = X OR id IN (1, 2, 3)` lets PostgreSQL
@@ -66,7 +69,7 @@ def _own_book(user: Any) -> Q:
     return Q(primary_rm_id=user.pk) | Q(pk__in=list(served))
 
 
-def access_customer(user: Any, pk: int | str, action: str = "view") -> Customer:
+def access_customer(user: Viewer, pk: int | str, action: str = "view") -> Customer:
     """The client `pk` if `user` may do `action` on it.
 
     Out of scope (or unknown) is 404, never 403, so that a URL does not reveal that a client exists.
@@ -83,7 +86,7 @@ def access_customer(user: Any, pk: int | str, action: str = "view") -> Customer:
     return customer
 
 
-def scoped_to_customers(queryset: models.QuerySet, user: Any, field: str = "customer") -> models.QuerySet:
+def scoped_to_customers(queryset: models.QuerySet, user: Viewer, field: str = "customer") -> models.QuerySet:
     """Objects of `queryset` whose client (`field`) is visible to `user`."""
     from keyclient.customers.models import Customer
 

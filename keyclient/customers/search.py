@@ -13,6 +13,17 @@ _ID_LAST4 = re.compile(r"\d{3}[Xx]")
 _INITIALS = re.compile(r"[A-Za-z]{1,20}")
 
 
+def identifier_kind(text: str) -> str:
+    """`mobile` or `id_number` when `text` is a whole identifier (it can confirm a masked one),
+    else `""`. These searches are limited and recorded (`keyclient.customers.search_limits`)."""
+    text = text.strip()
+    if text.isdigit() and len(text) == 11:
+        return "mobile"
+    if _RESIDENT_ID.fullmatch(text):
+        return "id_number"
+    return ""
+
+
 def search_filter(text: str) -> Q:
     """The filter for what a user typed.
 

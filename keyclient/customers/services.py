@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
@@ -12,6 +12,9 @@ from keyclient.customers.models import ContactPoint, Customer
 from keyclient.customers.pinyin import name_initials
 from keyclient.security.crypto import blind_index
 from keyclient.security.masking import MASKERS
+
+if TYPE_CHECKING:
+    from keyclient.audit.actors import Actor
 
 
 def search_keys(*, name: str, id_number: str, mobile: str) -> dict[str, str]:
@@ -36,7 +39,7 @@ def _masked_contact(kind: str, value: str) -> str:
 
 @transaction.atomic
 def add_contact_point(
-    *, actor: Any, customer: Customer, kind: str, value: str, label: str = "", is_primary: bool = False
+    *, actor: Actor, customer: Customer, kind: str, value: str, label: str = "", is_primary: bool = False
 ) -> ContactPoint:
     """Record a new phone, email or address of `customer` (the audit keeps it masked)."""
     contact = ContactPoint.objects.create(
@@ -55,7 +58,7 @@ def add_contact_point(
 
 @transaction.atomic
 def change_contact_point(
-    *, actor: Any, contact: ContactPoint, kind: str, value: str, label: str, is_primary: bool
+    *, actor: Actor, contact: ContactPoint, kind: str, value: str, label: str, is_primary: bool
 ) -> ContactPoint:
     """Change a contact point; each changed field is recorded old → new (masked)."""
     contact = ContactPoint.objects.select_for_update().get(pk=contact.pk)
@@ -80,7 +83,7 @@ def change_contact_point(
 
 
 @transaction.atomic
-def remove_contact_point(*, actor: Any, contact: ContactPoint) -> None:
+def remove_contact_point(*, actor: Actor, contact: ContactPoint) -> None:
     """Delete a contact point; the deletion is recorded with its masked value."""
     record_changes(
         actor=actor,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,6 +13,9 @@ from django.utils.translation import gettext as _
 from keyclient.audit.choices import AccessAction
 from keyclient.audit.services import record_access
 from keyclient.customers.models import ContactPoint, Customer
+
+if TYPE_CHECKING:
+    from keyclient.audit.actors import Staff
 
 # A reason is words: at least this many letters, a Chinese character counting as two (so four
 # characters such as 核实身份, or eight letters such as "callback"), with at least three different
@@ -50,9 +53,10 @@ def reason_error(reason: str) -> str | None:
 
 
 def unmask_field(
-    *, actor: Any, customer: Customer, field: str, reason: str, request: HttpRequest | None = None
+    *, actor: Staff, customer: Customer, field: str, reason: str, request: HttpRequest | None = None
 ) -> str:
-    """The clear value of `field` (`id_number`, `mobile` or `contact:<id>`) of `customer`.
+    """The clear value of `field` (`id_number`, `mobile`, `birth_date`, `registration_no` or
+    `contact:<id>`) of `customer`.
 
     The caller has already checked the actor's right to unmask through `access_customer`.
     Nothing is revealed unless the access event was written.
@@ -61,8 +65,10 @@ def unmask_field(
     error = reason_error(reason)
     if error:
         raise ValidationError(error)
-    if field in ("id_number", "mobile"):
+    if field in ("id_number", "mobile", "registration_no"):
         value = getattr(customer, field)
+    elif field == "birth_date":
+        value = customer.birth_date.isoformat() if customer.birth_date else ""
     elif contact_id := _CONTACT_FIELD.fullmatch(field):
         contact = ContactPoint.objects.filter(customer=customer, pk=int(contact_id[1])).first()
         if contact is None:

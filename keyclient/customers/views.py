@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from keyclient.audit.actors import StaffRequest
 from keyclient.audit.choices import AccessAction
 from keyclient.audit.services import record_access
 from keyclient.core.exports import FORMATS
@@ -20,18 +21,25 @@ from keyclient.customers.filtersets import CustomerFilterSet
 from keyclient.customers.forms import ContactPointForm
 from keyclient.customers.models import ContactPoint, Customer, ServiceTeamMember
 from keyclient.customers.scope import access_customer
+from keyclient.customers.search import identifier_kind
+from keyclient.customers.search_limits import SearchLimited
 from keyclient.customers.services import add_contact_point, change_contact_point, remove_contact_point
 from keyclient.customers.unmask import unmask_field
 from keyclient.security.roles import Action, may
 
 
 @require_GET
-def customer_list(request: HttpRequest) -> HttpResponse:
+def customer_list(request: StaffRequest) -> HttpResponse:
     """The clients in the user's scope; htmx requests get the table only."""
     queryset = Customer.objects.visible_to(request.user).select_related("home_org_unit", "primary_rm")
     filterset = CustomerFilterSet(request.GET, queryset=queryset, request=request)
-    valid = filterset.is_valid()
-    rows = filterset.qs if valid else queryset.none()
+    refused: SearchLimited | None = None
+    valid = False
+    try:
+        valid = filterset.is_valid()
+        rows = filterset.qs if valid else queryset.none()
+    except SearchLimited as exc:
+        rows, refused = queryset.none(), exc
     page = capped_page(rows, request.GET.get("page"), per_page=settings.KEYCLIENT_LIST_PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
@@ -40,14 +48,18 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "query": query.urlencode(),
         "can_export": may(request.user, Action.EXPORT),
+        "search_refused": str(refused) if refused else "",
     }
     template = "customers/_table.html" if request.htmx else "customers/list.html"
-    # Bad filters: the table says why (htmx swaps 400 answers in, see app.js).
-    return render(request, template, context, status=200 if valid else 400)
+    # A refused search (429) or bad filters (400): the table says why (htmx swaps both in, see app.js).
+    response = render(request, template, context, status=429 if refused else 200 if valid else 400)
+    if refused:
+        response["Retry-After"] = str(refused.retry_after)
+    return response
 
 
 @require_GET
-def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_detail(request: StaffRequest, pk: int) -> HttpResponse:
     """The client 360 page."""
     customer = access_customer(request.user, pk, "view")
     record_access(actor=request.user, action=AccessAction.VIEW_CLIENT, customer=customer, request=request)
@@ -64,7 +76,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def customer_unmask(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_unmask(request: StaffRequest, pk: int) -> HttpResponse:
     """Show one personal field in clear, for a stated reason (htmx fragment); recorded for compliance."""
     customer = access_customer(request.user, pk, Action.UNMASK)
     try:
@@ -81,7 +93,7 @@ def customer_unmask(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def customer_export(request: HttpRequest) -> HttpResponse:
+def customer_export(request: StaffRequest) -> HttpResponse:
     """The filtered client list as CSV or Excel, for roles that may export; masked and watermarked."""
     if not may(request.user, Action.EXPORT):
         raise PermissionDenied(_("Your role may not export client lists."))
@@ -94,6 +106,9 @@ def customer_export(request: HttpRequest) -> HttpResponse:
         return bad_request(_("Invalid filter: %(errors)s") % {"errors": filterset.errors.as_text()})
     described = request.GET.copy()
     described.pop("format", None)
+    kind = identifier_kind(str(described.get("q") or ""))
+    if kind:  # the audit names the kind, never the number
+        described["q"] = f"<{kind}>"
     try:
         export = export_clients(
             actor=request.user,
@@ -104,6 +119,10 @@ def customer_export(request: HttpRequest) -> HttpResponse:
         )
     except ExportTooLarge as exc:
         return bad_request(str(exc))
+    except SearchLimited as exc:
+        refusal = HttpResponse(str(exc), status=429, content_type="text/plain; charset=utf-8")
+        refusal["Retry-After"] = str(exc.retry_after)
+        return refusal
     response = HttpResponse(export.content, content_type=FORMATS[fmt][0])
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     return response
@@ -118,7 +137,7 @@ def _contact_of(request: HttpRequest, pk: int, contact_id: int) -> tuple[Custome
 
 
 @require_http_methods(["GET", "POST"])
-def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_create(request: StaffRequest, pk: int) -> HttpResponse:
     customer = access_customer(request.user, pk, Action.CHANGE)
     form = ContactPointForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -133,7 +152,7 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def contact_edit(request: HttpRequest, pk: int, contact_id: int) -> HttpResponse:
+def contact_edit(request: StaffRequest, pk: int, contact_id: int) -> HttpResponse:
     customer, contact = _contact_of(request, pk, contact_id)
     form = ContactPointForm(request.POST or None, instance=ContactPoint.objects.get(pk=contact.pk))
     if request.method == "POST" and form.is_valid():
@@ -144,7 +163,7 @@ def contact_edit(request: HttpRequest, pk: int, contact_id: int) -> HttpResponse
 
 
 @require_POST
-def contact_delete(request: HttpRequest, pk: int, contact_id: int) -> HttpResponse:
+def contact_delete(request: StaffRequest, pk: int, contact_id: int) -> HttpResponse:
     customer, contact = _contact_of(request, pk, contact_id)
     remove_contact_point(actor=request.user, contact=contact)
     return redirect("customers:detail", pk=customer.pk)

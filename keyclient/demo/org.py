@@ -22,10 +22,12 @@ from django.utils import timezone
 from keyclient.audit.actors import Job
 from keyclient.audit.services import record_event
 from keyclient.customers.models import Customer, ServiceTeamMember
+from keyclient.demo.models import DemoAuthenticator
 from keyclient.org.models import OrgUnit, Team, User
 from keyclient.security.models import TOTPDevice
 
 LEVEL_ORDER = "CASE level WHEN 'head_office' THEN 0 WHEN 'branch' THEN 1 WHEN 'sub_branch' THEN 2 ELSE 3 END"
+DEMO_CODE_JOB = Job("demo.code")
 LOGIN_ROLES = (
     "relationship_manager",
     "team_lead",
@@ -126,11 +128,16 @@ def _staff(
 
 def _enrol(logins: list[dict[str, str]]) -> None:
     """Give the printed demo logins a confirmed authenticator, so the demo needs no phone:
-    `keyclient demo code <staff no>` prints the current code (see `demo_code`)."""
-    users = User.objects.filter(username__in=[login["username"] for login in logins])
+    `keyclient demo code <staff no>` prints the current code (see `demo_code`). Each device is
+    recorded as the demo's (`DemoAuthenticator`); no other device's code is ever printed."""
+    users = list(User.objects.filter(username__in=[login["username"] for login in logins]))
     now = timezone.now()
     TOTPDevice.objects.bulk_create(
         TOTPDevice(user=user, secret=pyotp.random_base32(length=32), confirmed_at=now) for user in users
+    )
+    devices = TOTPDevice.objects.filter(user__in=users)
+    DemoAuthenticator.objects.bulk_create(
+        DemoAuthenticator(device=device, enrolled_at=now) for device in devices
     )
     for user in users:
         record_event(
@@ -138,11 +145,21 @@ def _enrol(logins: list[dict[str, str]]) -> None:
         )
 
 
+@transaction.atomic
 def demo_code(username: str) -> str:
-    """The current TOTP code of a demo login's authenticator."""
-    device = TOTPDevice.objects.filter(user__username=username, confirmed_at__isnull=False).first()
+    """The current TOTP code of a demo login's authenticator (one the demo enrolled), recorded as the
+    business event `demo_code_shown`. Any other device is refused and nothing is written."""
+    device = TOTPDevice.objects.filter(
+        user__username=username, confirmed_at__isnull=False, demo_enrolment__isnull=False
+    ).first()
     if device is None:
         raise LookupError(f"{username} has no demo authenticator: only the printed demo logins do")
+    record_event(
+        actor=DEMO_CODE_JOB,
+        verb="demo_code_shown",
+        after={"user": username},
+        note="current two-factor code of a demo login printed by `keyclient demo code`",
+    )
     return pyotp.TOTP(device.secret).now()
 
 

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from keyclient.audit.actors import Job, actor_columns
+from keyclient.audit.actors import Actor, Job, actor_columns
 from keyclient.audit.services import record_event
 from keyclient.customers.models import Customer
 from keyclient.intake import lake
@@ -39,7 +39,7 @@ CRASH_ENV = "KEYCLIENT_CRASH_AT"  # fault injection for the kill -9 tests
 
 def load_extracts(
     *,
-    actor: Any = None,
+    actor: Actor | None = None,
     source: Path,
     load_date: date,
     mapping_path: Path | None = None,
@@ -72,7 +72,7 @@ def load_extracts(
 
 def _run(
     job: IntakeJob,
-    actor: Any,
+    actor: Actor,
     source: Path,
     load_date: date,
     mapping_path: Path | None,
@@ -169,8 +169,8 @@ def _counts(con: duckdb.DuckDBPyConnection, staged: list[Staged]) -> dict[str, d
         name = item.extract.name
         rejected = con.execute(
             "SELECT count(*) FROM (SELECT DISTINCT file, line FROM rejects WHERE extract = ?)", [name]
-        ).fetchone()[0]
-        accepted = con.execute(f"SELECT count(*) FROM ok_{name}").fetchone()[0]
+        ).fetchall()[0][0]
+        accepted = con.execute(f"SELECT count(*) FROM ok_{name}").fetchall()[0][0]
         counts[name] = {"read": accepted + rejected, "accepted": accepted, "rejected": rejected}
     return counts
 

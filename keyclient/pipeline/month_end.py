@@ -7,16 +7,19 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from keyclient.pipeline.engine import latest_part, scan
 from keyclient.valuation.services import run_month_end
 
+if TYPE_CHECKING:
+    from keyclient.audit.actors import Actor
+
 
 def value_month(
-    con: duckdb.DuckDBPyConnection, lake: Path, day: date, *, actor: Any = None
+    con: duckdb.DuckDBPyConnection, lake: Path, day: date, *, actor: Actor | None = None
 ) -> dict[str, int]:
     """Run the month-end valuation of `day` from the `daily` table of the pipeline run in `con`."""
     con.execute(

@@ -19,14 +19,13 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Min
 from tqdm import tqdm
 
-from keyclient.audit.actors import Job
+from keyclient.audit.actors import Actor, Job
 from keyclient.audit.services import record_event
 from keyclient.pipeline.models import ClientBankOutflow, ClientDailyIndicator
 
@@ -52,7 +51,7 @@ def is_month_end(day: date) -> bool:
 
 
 def prune(
-    *, keep_days: int | None = None, dry_run: bool = False, actor: Any = None, progress: bool = False
+    *, keep_days: int | None = None, dry_run: bool = False, actor: Actor | None = None, progress: bool = False
 ) -> Pruned:
     """Delete the daily rows older than `keep_days` days before the newest date written (default
     `settings.KEYCLIENT_DAILY_RETENTION_DAYS`), one date per transaction; `dry_run` only counts.

@@ -10,7 +10,7 @@ import calendar
 import os
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
@@ -31,6 +31,9 @@ from keyclient.pipeline.models import ClientBankOutflow, ClientDailyIndicator, I
 from keyclient.pipeline.month_end import value_month
 from keyclient.products.models import BalanceSnapshot, SignificantTransaction
 
+if TYPE_CHECKING:
+    from keyclient.audit.actors import Actor
+
 ENGINES = ("duckdb", "spark")
 CRASH_ENV = "KEYCLIENT_CRASH_AT"  # fault injection for the kill -9 tests
 MONEY = {i.name for i in DAILY} - {
@@ -46,7 +49,7 @@ def lake_dir() -> Path:
     return Path(settings.KEYCLIENT_LAKE_DIR)
 
 
-def run_date(day: date, *, engine_name: str = "duckdb", actor: Any = None) -> dict[str, int]:
+def run_date(day: date, *, engine_name: str = "duckdb", actor: Actor | None = None) -> dict[str, int]:
     """Compute and write `day`; returns the row counts written.
 
     Both engines run the one definition of `portable.py` (Ibis) and read the running state kept in the

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -16,8 +16,11 @@ from keyclient.products.queries import (
     recent_significant_transactions,
 )
 
+if TYPE_CHECKING:
+    from keyclient.audit.actors import Viewer
 
-def aum_panel(*, user: Any, customer: Any) -> Panel:
+
+def aum_panel(*, user: Viewer, customer: Any) -> Panel:
     holdings = list(latest_holdings(customer))
     composition = aum_composition(holdings)
     return Panel(
@@ -34,7 +37,7 @@ def aum_panel(*, user: Any, customer: Any) -> Panel:
     )
 
 
-def trend_panel(*, user: Any, customer: Any) -> Panel:
+def trend_panel(*, user: Viewer, customer: Any) -> Panel:
     history = balance_history(customer)
     chart = line_chart([s.as_of.strftime("%Y-%m") for s in history], [s.aum_madb for s in history])
     return Panel(
@@ -46,7 +49,7 @@ def trend_panel(*, user: Any, customer: Any) -> Panel:
     )
 
 
-def holdings_panel(*, user: Any, customer: Any) -> Panel:
+def holdings_panel(*, user: Viewer, customer: Any) -> Panel:
     return Panel(
         key="holdings",
         title=str(_("Holdings")),
@@ -56,7 +59,7 @@ def holdings_panel(*, user: Any, customer: Any) -> Panel:
     )
 
 
-def transactions_panel(*, user: Any, customer: Any) -> Panel:
+def transactions_panel(*, user: Viewer, customer: Any) -> Panel:
     return Panel(
         key="transactions",
         title=str(_("Recent significant transactions")),

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
 from keyclient.core.panels import Panel
 from keyclient.relationships.queries import links_of
 
+if TYPE_CHECKING:
+    from keyclient.audit.actors import Viewer
 
-def links_panel(*, user: Any, customer: Any) -> Panel:
+
+def links_panel(*, user: Viewer, customer: Any) -> Panel:
     return Panel(
         key="links",
         title=str(_("Relationships")),

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
 from keyclient.customers.models import Customer
 from keyclient.relationships.models import CustomerLink
+
+if TYPE_CHECKING:
+    from keyclient.audit.actors import Viewer
 
 
 @dataclass(frozen=True)
@@ -19,7 +22,7 @@ class LinkView:
     other_visible: bool
 
 
-def links_of(customer: Customer, user: Any) -> list[LinkView]:
+def links_of(customer: Customer, user: Viewer) -> list[LinkView]:
     """Every link of `customer` in both directions; `other_visible` says whether `user` may open the other side."""
     links = list(
         CustomerLink.objects.filter(Q(from_customer=customer) | Q(to_customer=customer))

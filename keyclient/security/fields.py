@@ -9,7 +9,7 @@ from django.db import models
 from keyclient.security.crypto import decrypt, encrypt
 
 
-class EncryptedTextField(models.TextField):
+class EncryptedTextField(models.TextField):  # type: ignore[type-arg]  # generic in the stubs only
     """Encrypted at rest (see `keyclient.security.crypto`). It cannot be filtered on: look values up
     through a blind-index column instead. Display still goes through masking."""
 

@@ -9,9 +9,9 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from keyclient.audit.services import client_ip
 from keyclient.security import lockout
 from keyclient.security.models import LoginOutcome
+from keyclient.security.network import client_ip
 from keyclient.security.totp import DIGITS, normalise_code
 
 LOCKED_MESSAGE = _(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 MASK = "*"
 
 
@@ -51,10 +53,23 @@ def mask_account_no(value: str | None) -> str:
     return f"{value[:4]} **** **** {value[-4:]}"
 
 
+def mask_birth_date(value: dt.date | str | None) -> str:
+    """A birth date is the eight digits the ID mask hides: shown as `****-**-**`, never in part."""
+    return "****-**-**" if value else ""
+
+
+def age_on(birth_date: dt.date | None, day: dt.date) -> int | None:
+    """Whole years from `birth_date` to `day`: what roles see instead of the birth date."""
+    if birth_date is None:
+        return None
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
 MASKERS = {
     "id_number": mask_id_number,
     "phone": mask_phone,
     "email": mask_email,
     "address": mask_address,
     "account_no": mask_account_no,
+    "birth_date": mask_birth_date,
 }

@@ -76,3 +76,65 @@ class TOTPDevice(models.Model):
     def __str__(self) -> str:
         state = "confirmed" if self.confirmed_at else "pending"
         return f"TOTP device of user {self.user_id} ({state})"
+
+
+class ResetStatus(models.TextChoices):
+    PENDING = "pending", _("awaiting approval")
+    APPROVED = "approved", _("approved: authenticator removed")
+    REJECTED = "rejected", _("rejected")
+
+
+class TwoFactorReset(models.Model):
+    """A request to remove a user's lost authenticator, decided by a second administrator.
+
+    The requester gives a reason; a different person with the right approves (the device is deleted
+    and the user enrols a new one at the next login) or rejects. At most one request per user awaits
+    a decision. Rows are never deleted; users are protected from deletion while they have any."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        related_name="two_factor_resets",
+    )
+    reason = models.CharField(_("reason"), max_length=500)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ResetStatus.choices, default=ResetStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("two-factor reset")
+        verbose_name_plural = _("two-factor resets")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(status="pending"),
+                name="two_factor_reset_one_pending_per_user",
+            ),
+            models.CheckConstraint(
+                condition=~Q(decided_by=models.F("requested_by")),
+                name="two_factor_reset_second_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_by__isnull=True, decided_at__isnull=True)
+                | (~Q(status="pending") & Q(decided_by__isnull=False, decided_at__isnull=False)),
+                name="two_factor_reset_decision_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"two-factor reset of user {self.user_id} ({self.status})"

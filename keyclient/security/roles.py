@@ -8,10 +8,13 @@ into a query; nothing else decides who sees which client.
 from __future__ import annotations
 
 import enum
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from keyclient.audit.actors import Viewer
 
 
 class Role(models.TextChoices):
@@ -64,35 +67,48 @@ _ACTIONS_BY_ROLE: dict[str, frozenset[str]] = {
 }
 
 
-def scope_kind(user: Any) -> ScopeKind:
+def scope_kind(user: Viewer | None) -> ScopeKind:
     """The reach of `user`'s view of client data; anonymous or inactive users see nothing."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return ScopeKind.NONE
     return _SCOPE_BY_ROLE.get(getattr(user, "role", ""), ScopeKind.NONE)
 
 
-def may(user: Any, action: str) -> bool:
+def may(user: Viewer | None, action: str) -> bool:
     """Whether `user`'s role allows `action` on a client that is in their scope."""
     if scope_kind(user) is ScopeKind.NONE:
         return False
-    return action in _ACTIONS_BY_ROLE.get(user.role, frozenset())
+    return action in _ACTIONS_BY_ROLE.get(getattr(user, "role", ""), frozenset())
 
 
-def may_review_audit(user: Any) -> bool:
+def may_review_audit(user: Viewer | None) -> bool:
     """Compliance / auditors search and export the audit streams; nobody else does."""
-    return scope_kind(user) is not ScopeKind.NONE and user.role == Role.COMPLIANCE
+    return scope_kind(user) is not ScopeKind.NONE and getattr(user, "role", "") == Role.COMPLIANCE
 
 
 # Roles that may see personal data in clear or take client data out of the system log in with a
-# second factor (see keyclient.security.totp).
+# second factor (see keyclient.security.totp) ...
 _TWO_FACTOR_ACTIONS = frozenset({Action.UNMASK, Action.EXPORT})
+# ... and so do the roles that change users, the tier policy or the keys, whether or not they see
+# client data.
+_CONFIGURATION_ROLES = frozenset({Role.ADMINISTRATOR, Role.HEAD_OFFICE})
 
 
-def requires_two_factor(user: Any) -> bool:
-    """Whether `user`'s role may unmask or export, and so must log in with a TOTP code as well."""
+def requires_two_factor(user: Viewer | None) -> bool:
+    """Whether `user` must log in with a TOTP code as well: every role that may unmask or export,
+    and every role that changes users, policies or keys (administrators, head office)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    return bool(_ACTIONS_BY_ROLE.get(getattr(user, "role", ""), frozenset()) & _TWO_FACTOR_ACTIONS)
+    role = getattr(user, "role", "")
+    return role in _CONFIGURATION_ROLES or bool(_ACTIONS_BY_ROLE.get(role, frozenset()) & _TWO_FACTOR_ACTIONS)
+
+
+def may_reset_two_factor(user: Viewer | None) -> bool:
+    """Administrators (who manage users) request and approve the reset of a lost authenticator; a
+    reset takes two of them (see keyclient.security.recovery)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return getattr(user, "role", "") == Role.ADMINISTRATOR
 
 
 # Tier decisions made by hand (override, disqualification) need a second person from these roles,
@@ -100,12 +116,12 @@ def requires_two_factor(user: Any) -> bool:
 _APPROVER_ROLES = frozenset({Role.TEAM_LEAD, Role.BRANCH_HEAD, Role.HEAD_OFFICE})
 
 
-def may_approve(user: Any) -> bool:
+def may_approve(user: Viewer | None) -> bool:
     """Whether `user` may approve or reject another person's request on a client in their scope."""
-    return scope_kind(user) is not ScopeKind.NONE and user.role in _APPROVER_ROLES
+    return scope_kind(user) is not ScopeKind.NONE and getattr(user, "role", "") in _APPROVER_ROLES
 
 
-def may_edit_tier_policy(user: Any) -> bool:
+def may_edit_tier_policy(user: Viewer | None) -> bool:
     """Head office (and administrators, who configure the system) draft, try and publish tier policy."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import hmac
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyotp
 import segno
@@ -20,6 +20,9 @@ from django.utils import timezone
 
 from keyclient.audit.services import record_event
 from keyclient.security.models import TOTPDevice
+
+if TYPE_CHECKING:
+    from keyclient.audit.actors import Staff
 
 ISSUER = "Keyclient"
 DIGITS = 6
@@ -39,15 +42,15 @@ def normalise_code(code: str) -> str:
     return "".join(code.split())
 
 
-def confirmed_device(user: Any) -> TOTPDevice | None:
+def confirmed_device(user: Staff) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed_at__isnull=False).first()
 
 
-def has_confirmed_device(user: Any) -> bool:
+def has_confirmed_device(user: Staff) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
 
 
-def pending_device(user: Any) -> TOTPDevice:
+def pending_device(user: Staff) -> TOTPDevice:
     """The user's device awaiting confirmation, created with a fresh secret on first use; the same
     secret is shown again until a code confirms it."""
     device, _created = TOTPDevice.objects.get_or_create(
@@ -58,7 +61,7 @@ def pending_device(user: Any) -> TOTPDevice:
     return device
 
 
-def provisioning_uri(device: TOTPDevice, user: Any) -> str:
+def provisioning_uri(device: TOTPDevice, user: Staff) -> str:
     return pyotp.TOTP(device.secret, digits=DIGITS, interval=PERIOD).provisioning_uri(
         name=user.get_username(), issuer_name=ISSUER
     )
@@ -109,7 +112,7 @@ def check_code(*, device: TOTPDevice, code: str, now: Any = None) -> CodeCheck:
 
 
 @transaction.atomic
-def confirm_enrolment(*, actor: Any, device: TOTPDevice, code: str, now: Any = None) -> CodeCheck:
+def confirm_enrolment(*, actor: Staff, device: TOTPDevice, code: str, now: Any = None) -> CodeCheck:
     """Confirm a pending device with a code from the authenticator; records `two_factor_enrolled`."""
     if device.confirmed_at is not None:
         raise ValueError("the TOTP device is already confirmed")
@@ -131,12 +134,12 @@ def confirm_enrolment(*, actor: Any, device: TOTPDevice, code: str, now: Any = N
 # -- the session's mark ------------------------------------------------------------------------
 
 
-def mark_verified(session: SessionBase, user: Any) -> None:
+def mark_verified(session: SessionBase, user: Staff) -> None:
     """Note in `session` that `user` passed the second factor (tests call this after force_login)."""
     session[SESSION_KEY] = str(user.pk)
 
 
-def is_verified(session: SessionBase, user: Any) -> bool:
+def is_verified(session: SessionBase, user: Staff) -> bool:
     return session.get(SESSION_KEY) == str(user.pk)
 
 

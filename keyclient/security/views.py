@@ -18,11 +18,12 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from keyclient.audit.services import client_ip
+from keyclient.audit.actors import StaffRequest
 from keyclient.security import lockout, totp
 from keyclient.security.forms import CodeForm, LoginForm, locked_error
 from keyclient.security.middleware import LAST_SEEN_KEY
 from keyclient.security.models import LoginOutcome, TOTPDevice
+from keyclient.security.network import client_ip
 from keyclient.security.roles import requires_two_factor
 
 
@@ -77,7 +78,7 @@ def _refuse_locked(request: HttpRequest, lock: lockout.Lock) -> HttpResponse:
 
 
 def _code_step(
-    request: HttpRequest, *, device: TOTPDevice, enrolling: bool, context: dict[str, Any]
+    request: StaffRequest, *, device: TOTPDevice, enrolling: bool, context: dict[str, Any]
 ) -> HttpResponse:
     """Check a submitted code against `device` (confirming it when `enrolling`), counting a wrong
     or reused code as a failed login; on success mark the session verified and go on."""
@@ -118,7 +119,7 @@ def _code_step(
 
 
 @require_http_methods(["GET", "POST"])
-def verify(request: HttpRequest) -> HttpResponse:
+def verify(request: StaffRequest) -> HttpResponse:
     """The code step for a user with a confirmed authenticator."""
     user = request.user
     if not requires_two_factor(user) or totp.is_verified(request.session, user):
@@ -130,7 +131,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def enrol(request: HttpRequest) -> HttpResponse:
+def enrol(request: StaffRequest) -> HttpResponse:
     """Set up an authenticator: the secret as text and as a QR code, then one code to confirm it."""
     user = request.user
     if not requires_two_factor(user) or totp.is_verified(request.session, user):

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.db.models import Count, DecimalField, F, FilteredRelation, Max, Q, QuerySet, Value
@@ -30,10 +30,13 @@ from keyclient.valuation.choices import TierState
 from keyclient.valuation.models import TierAssignment, ValueScore
 from keyclient.valuation.policy import CORPORATE_LADDER, INDIVIDUAL_LADDER, RANK
 
+if TYPE_CHECKING:
+    from keyclient.audit.actors import Viewer
+
 # --- scope ---------------------------------------------------------------------------------------
 
 
-def scoped_clients(user: Any, *, unit: OrgUnit | None = None, segment: str = "") -> QuerySet[Customer]:
+def scoped_clients(user: Viewer, *, unit: OrgUnit | None = None, segment: str = "") -> QuerySet[Customer]:
     """The clients in `user`'s scope, optionally within `unit`'s subtree and one segment (a kind of
     client or a current tier)."""
     clients = Customer.objects.visible_to(user)
@@ -178,7 +181,7 @@ class Migration:
     watch: int
 
 
-def migration(user: Any, *, as_of: date, unit: OrgUnit | None = None) -> Migration:
+def migration(user: Viewer, *, as_of: date, unit: OrgUnit | None = None) -> Migration:
     """Where the clients in scope stood at the previous month end and at `as_of` (one GROUP BY)."""
     rows = TierAssignment.objects.filter(as_of=as_of)
     clients = scoped_clients(user, unit=unit)
@@ -318,7 +321,7 @@ def latest_value_month() -> date | None:
     return ValueScore.objects.aggregate(latest=Max("as_of"))["latest"]
 
 
-def pareto(user: Any, *, unit: OrgUnit | None = None, segment: str = "") -> Pareto:
+def pareto(user: Viewer, *, unit: OrgUnit | None = None, segment: str = "") -> Pareto:
     """The concentration of AUM (`Customer.aum`, the monthly average), 12-month contribution and
     value score (both from the latest month-end run) over the clients in scope."""
     clients = scoped_clients(user, unit=unit, segment=segment)

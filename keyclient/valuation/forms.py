@@ -7,7 +7,7 @@ import copy
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db.models import QuerySet
@@ -18,6 +18,9 @@ from keyclient.org.models import OrgUnit
 from keyclient.security.roles import ScopeKind, scope_kind
 from keyclient.valuation.choices import LoanClass, ProminenceKind
 from keyclient.valuation.policy import CORPORATE_LADDER, DEFAULT_RULES, INDIVIDUAL_LADDER, PolicyError
+
+if TYPE_CHECKING:
+    from keyclient.audit.actors import Viewer
 
 TIER_LABELS = dict(Tier.choices)
 
@@ -374,7 +377,7 @@ class UnitChoiceField(forms.ModelChoiceField):
         return "\u3000" * max(obj.depth, 0) + obj.name
 
 
-def units_for(user: Any) -> QuerySet[OrgUnit]:
+def units_for(user: Viewer) -> QuerySet[OrgUnit]:
     """The org units offered as a filter: a branch head's subtree, everyone else the whole tree (the
     scope still decides which clients are counted)."""
     units = OrgUnit.objects.all()
@@ -388,7 +391,7 @@ class ScopeFilterForm(forms.Form):
         label=_("Org unit"), queryset=OrgUnit.objects.none(), required=False, empty_label=_("All in my scope")
     )
 
-    def __init__(self, data: Any = None, *, user: Any, **kwargs: Any) -> None:
+    def __init__(self, data: Any = None, *, user: Viewer, **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
         self.fields["unit"].queryset = units_for(user)
 
@@ -396,7 +399,7 @@ class ScopeFilterForm(forms.Form):
 class MigrationFilterForm(ScopeFilterForm):
     month = forms.ChoiceField(label=_("Month end"), required=False)
 
-    def __init__(self, data: Any = None, *, user: Any, months: list[date], **kwargs: Any) -> None:
+    def __init__(self, data: Any = None, *, user: Viewer, months: list[date], **kwargs: Any) -> None:
         self.months = {d.strftime("%Y-%m"): d for d in months}
         if data is not None and not data.get("month") and self.months:
             data = data.copy()

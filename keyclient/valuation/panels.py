@@ -4,7 +4,7 @@ prominence facts. Five queries (four before the first month-end run)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -14,6 +14,9 @@ from keyclient.security.roles import Action, may, may_approve
 from keyclient.valuation.choices import OverrideStatus
 from keyclient.valuation.forms_client import DecisionForm, EndForm, ProminenceForm, TierRequestForm
 from keyclient.valuation.queries import active_facts, client_requests, open_request_of, value_breakdown
+
+if TYPE_CHECKING:
+    from keyclient.audit.actors import Viewer
 
 INDICATOR_LABELS = {
     "contribution": pgettext_lazy("value indicator", "Contribution"),
@@ -30,7 +33,7 @@ BAR_LABELS = {
 }
 
 
-def value_panel(*, user: Any, customer: Any) -> Panel:
+def value_panel(*, user: Viewer, customer: Any) -> Panel:
     requests = client_requests(customer)
     open_request = open_request_of(requests)
     breakdown = value_breakdown(customer, open_request)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
@@ -21,6 +21,9 @@ from keyclient.valuation.choices import OverrideKind, OverrideStatus, TierState
 from keyclient.valuation.models import ProminenceFact, TierAssignment, TierOverride, TierPolicy, ValueScore
 from keyclient.valuation.models.override import OPEN
 from keyclient.valuation.policy import tier_rule
+
+if TYPE_CHECKING:
+    from keyclient.audit.actors import Viewer
 
 HISTORY_MONTHS = 12
 RECENT_REQUESTS = 5
@@ -232,13 +235,13 @@ def active_facts(customer: Any) -> list[ProminenceFact]:
     )
 
 
-def requests_visible_to(user: Any) -> QuerySet[TierOverride]:
+def requests_visible_to(user: Viewer) -> QuerySet[TierOverride]:
     """Tier requests of the clients in `user`'s scope (the one door: `scoped_to_customers`)."""
     return scoped_to_customers(TierOverride.objects.all(), user).select_related(
         "customer", "requested_by", "decided_by"
     )
 
 
-def pending_requests(user: Any) -> QuerySet[TierOverride]:
+def pending_requests(user: Viewer) -> QuerySet[TierOverride]:
     """Requests awaiting a decision on clients in `user`'s scope, the longest waiting first."""
     return requests_visible_to(user).filter(status=OverrideStatus.PENDING).order_by("requested_at", "id")

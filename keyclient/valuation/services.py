@@ -21,7 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from keyclient.audit.actors import Job, actor_columns
+from keyclient.audit.actors import Actor, Job, Staff, actor_columns
 from keyclient.audit.models import BusinessEvent
 from keyclient.audit.services import record_event
 from keyclient.core.arrow import fetch_arrow
@@ -107,7 +107,7 @@ def _crm_inputs(con: duckdb.DuckDBPyConnection, rules: dict[str, Any]) -> None:
         ("facts", facts, ("customer_no", "kind")),
         ("overrides", overrides, ("customer_no", "kind", "tier")),
     ):
-        data = list(zip(*rows, strict=True)) if rows else [[] for _c in columns]
+        data: list[Any] = list(zip(*rows, strict=True)) if rows else [[] for _c in columns]
         con.register(
             f"{name}_arrow",
             pa.table({c: pa.array(v, pa.string()) for c, v in zip(columns, data, strict=True)}),
@@ -146,7 +146,11 @@ def is_month_end(day: date) -> bool:
 
 
 def run_month_end(
-    as_of: date, *, con: duckdb.DuckDBPyConnection, actor: Any = None, timings: dict[str, float] | None = None
+    as_of: date,
+    *,
+    con: duckdb.DuckDBPyConnection,
+    actor: Actor | None = None,
+    timings: dict[str, float] | None = None,
 ) -> dict[str, int]:
     """Value and tier every client for the month ending `as_of` and write the results.
 
@@ -220,7 +224,7 @@ class _Phases:
         self.last = now
 
 
-def _apply_tiers(con: duckdb.DuckDBPyConnection, as_of: date, actor: Any) -> int:
+def _apply_tiers(con: duckdb.DuckDBPyConnection, as_of: date, actor: Actor) -> int:
     """Set `Customer.tier` where the month's tier differs, with one business event per change."""
     who = actor_columns(actor)
     now = timezone.now()
@@ -253,12 +257,12 @@ def _apply_tiers(con: duckdb.DuckDBPyConnection, as_of: date, actor: Any) -> int
 # --- tier policy ---------------------------------------------------------------------------------
 
 
-def _require_policy_editor(actor: Any) -> None:
+def _require_policy_editor(actor: Staff) -> None:
     if not may_edit_tier_policy(actor):
         raise PermissionDenied(_("Only head office edits the tier policy."))
 
 
-def start_draft(*, actor: Any) -> TierPolicy:
+def start_draft(*, actor: Staff) -> TierPolicy:
     """The open draft, or a new one copied from the published rules."""
     _require_policy_editor(actor)
     with transaction.atomic():
@@ -276,7 +280,7 @@ def start_draft(*, actor: Any) -> TierPolicy:
     return draft
 
 
-def save_draft(*, actor: Any, policy: TierPolicy, rules: dict[str, Any], note: str = "") -> TierPolicy:
+def save_draft(*, actor: Staff, policy: TierPolicy, rules: dict[str, Any], note: str = "") -> TierPolicy:
     """Replace a draft's rules (validated: every wrong value is named, nothing is saved)."""
     _require_policy_editor(actor)
     if policy.status != PolicyStatus.DRAFT:
@@ -292,7 +296,7 @@ def save_draft(*, actor: Any, policy: TierPolicy, rules: dict[str, Any], note: s
     return policy
 
 
-def publish_policy(*, actor: Any, policy: TierPolicy) -> TierPolicy:
+def publish_policy(*, actor: Staff, policy: TierPolicy) -> TierPolicy:
     """Put a draft in force from the next month-end run; the version it replaces is retired."""
     _require_policy_editor(actor)
     validate(policy.rules)
@@ -320,12 +324,12 @@ def base_tier(customer: Customer) -> str:
     return str(CORPORATE_LADDER[0] if customer.kind == "corporate" else INDIVIDUAL_LADDER[0])
 
 
-def _in_scope(actor: Any, customer_id: int) -> bool:
+def _in_scope(actor: Staff, customer_id: int) -> bool:
     return Customer.objects.visible_to(actor).filter(pk=customer_id).exists()
 
 
 def request_override(
-    *, actor: Any, customer: Customer, kind: str, tier: str = "", reason: str
+    *, actor: Staff, customer: Customer, kind: str, tier: str = "", reason: str
 ) -> TierOverride:
     """Ask for a client's tier to be set by hand (`override`) or taken away (`disqualify`)."""
     if not may(actor, Action.CHANGE) or not _in_scope(actor, customer.pk):
@@ -366,7 +370,7 @@ def request_override(
     return override
 
 
-def decide_override(*, actor: Any, override: TierOverride, approve: bool, note: str = "") -> TierOverride:
+def decide_override(*, actor: Staff, override: TierOverride, approve: bool, note: str = "") -> TierOverride:
     """Approve (the tier changes now) or reject a pending request; never one's own."""
     if not may_approve(actor) or not _in_scope(actor, override.customer_id):
         raise PermissionDenied(_("You may not decide tier requests for this client."))
@@ -394,7 +398,7 @@ def decide_override(*, actor: Any, override: TierOverride, approve: bool, note: 
     return override
 
 
-def end_override(*, actor: Any, override: TierOverride, reason: str) -> TierOverride:
+def end_override(*, actor: Staff, override: TierOverride, reason: str) -> TierOverride:
     """Withdraw a pending request or end an approved one: the client goes back to the tier the rules give."""
     if not may(actor, Action.CHANGE) or not _in_scope(actor, override.customer_id):
         raise PermissionDenied(_("You may not change this client's tier."))
@@ -426,7 +430,7 @@ def end_override(*, actor: Any, override: TierOverride, reason: str) -> TierOver
     return override
 
 
-def _set_tier(actor: Any, customer: Customer, tier: str, note: str) -> None:
+def _set_tier(actor: Staff, customer: Customer, tier: str, note: str) -> None:
     if customer.tier == tier:
         return
     before = customer.tier
@@ -439,7 +443,7 @@ def _set_tier(actor: Any, customer: Customer, tier: str, note: str) -> None:
 # --- prominence ----------------------------------------------------------------------------------
 
 
-def record_prominence(*, actor: Any, customer: Customer, kind: str, evidence: str) -> ProminenceFact:
+def record_prominence(*, actor: Staff, customer: Customer, kind: str, evidence: str) -> ProminenceFact:
     """Note a fact about the client's public standing, with its evidence (it scores at the next run)."""
     if not may(actor, Action.CHANGE) or not _in_scope(actor, customer.pk):
         raise PermissionDenied(_("You may not change this client."))
@@ -464,7 +468,7 @@ def record_prominence(*, actor: Any, customer: Customer, kind: str, evidence: st
     return fact
 
 
-def withdraw_prominence(*, actor: Any, fact: ProminenceFact) -> ProminenceFact:
+def withdraw_prominence(*, actor: Staff, fact: ProminenceFact) -> ProminenceFact:
     if not may(actor, Action.CHANGE) or not _in_scope(actor, fact.customer_id):
         raise PermissionDenied(_("You may not change this client."))
     with transaction.atomic():

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
@@ -30,6 +30,9 @@ from keyclient.valuation import engine
 from keyclient.valuation.analytics import Matrix, build_matrices, counts_by, scoped_clients, tier_label
 from keyclient.valuation.policy import CORPORATE_LADDER, INDIVIDUAL_LADDER, RANK
 from keyclient.valuation.services import state_root
+
+if TYPE_CHECKING:
+    from keyclient.audit.actors import Viewer
 
 RMS_SHOWN = 50
 KEY_TIERS = [str(t) for t in (*reversed(INDIVIDUAL_LADDER[1:]), *reversed(CORPORATE_LADDER[1:]))]
@@ -111,7 +114,7 @@ def _rank(column: str) -> str:
     return f"CASE {column} " + " ".join(f"WHEN '{t}' THEN {n}" for t, n in RANK.items()) + " END"
 
 
-def _register_crm(con: duckdb.DuckDBPyConnection, user: Any) -> None:
+def _register_crm(con: duckdb.DuckDBPyConnection, user: Viewer) -> None:
     clients = scoped_clients(user).order_by().values_list("customer_no", "home_org_unit_id", "primary_rm_id")
     schema = pa.schema([("customer_no", pa.string()), ("unit_id", pa.int64()), ("rm_id", pa.int64())])
     if clients.query.is_empty():
@@ -133,7 +136,7 @@ def _register_crm(con: duckdb.DuckDBPyConnection, user: Any) -> None:
     )  # fmt: skip
 
 
-def what_if(user: Any, *, rules: dict[str, Any], baseline: dict[str, Any]) -> WhatIf | None:
+def what_if(user: Viewer, *, rules: dict[str, Any], baseline: dict[str, Any]) -> WhatIf | None:
     """`rules` (a draft) against `baseline` (the published rules) on the latest month end's figures of
     the clients in `user`'s scope; None before the first month-end run. Reads only."""
     latest = latest_state()

@@ -207,3 +207,19 @@ def test_language_selector_does_not_fire_the_client_filter(bank, page, log_in) -
         "changing the top bar's language select fired the client list's htmx filter request "
         f"(its hx-trigger 'change from:select' matches every select on the page): {filter_requests}"
     )
+
+
+@pytest.mark.unmasks  # the table's export links carry back the number the user typed
+def test_a_refused_search_shows_its_message_in_place_of_the_table(bank, page, log_in) -> None:
+    from django.test import override_settings
+
+    log_in("E1007")
+    with override_settings(KEYCLIENT_IDENTIFIER_SEARCH_RATE=1):
+        first = page.goto(f"/clients/?q={ZHANG_MOBILE}")  # the one identifier search allowed
+        assert first is not None and first.status == 200
+        expect(page.locator(ROWS)).to_have_count(1)
+        with page.expect_response(lambda r: r.request.headers.get("hx-request") == "true") as second:
+            page.locator("#id_q").press("Enter")
+        assert second.value.status == 429
+        expect(page.locator("[data-testid=search-refused]")).to_be_visible()
+        expect(page.locator(NAMES)).to_have_count(0)

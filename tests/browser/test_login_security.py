@@ -109,10 +109,9 @@ def test_a_fresh_user_enrols_two_factor_then_logs_in_with_a_code(bank, page, art
     assert violations == []
 
 
-def test_swagger_ui_runs_under_its_policy(bank, page) -> None:
+def test_swagger_ui_runs_under_its_policy(bank, page, log_in) -> None:
     violations = csp_violations(page)
-    page.goto("/login/")
-    submit_login(page, "E1010", PASSWORD)  # the administrator: no second factor
+    log_in("E1010")  # the administrator, with the code step
     page.goto("/api/docs/")
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("Keyclient API")
     expect(page.locator(".opblock").first).to_be_visible()

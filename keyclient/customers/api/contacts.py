@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 
+from keyclient.audit.actors import signed_in
 from keyclient.core.api_errors import ID_ERRORS, INPUT_ERRORS
 from keyclient.customers.forms import contact_value_error
 from keyclient.customers.models import ContactPoint
@@ -88,23 +89,26 @@ class ContactPointViewSet(viewsets.ModelViewSet):
             "customer", "kind", "id"
         )
 
-    def perform_create(self, serializer: ContactPointSerializer) -> None:
+    def perform_create(self, serializer: serializers.BaseSerializer[ContactPoint]) -> None:
         data = dict(serializer.validated_data)
         customer = access_customer(self.request.user, data.pop("customer_id"), Action.CHANGE)
-        serializer.instance = add_contact_point(actor=self.request.user, customer=customer, **data)
+        serializer.instance = add_contact_point(actor=signed_in(self.request.user), customer=customer, **data)
 
-    def perform_update(self, serializer: ContactPointSerializer) -> None:
+    def perform_update(self, serializer: serializers.BaseSerializer[ContactPoint]) -> None:
         contact = serializer.instance
+        assert contact is not None  # an update always has its instance
         access_customer(self.request.user, contact.customer_id, Action.CHANGE)
-        data = {
+        data: dict[str, Any] = {
             "kind": contact.kind,
             "value": contact.value,
             "label": contact.label,
             "is_primary": contact.is_primary,
         }
         data.update(serializer.validated_data)
-        serializer.instance = change_contact_point(actor=self.request.user, contact=contact, **data)
+        serializer.instance = change_contact_point(
+            actor=signed_in(self.request.user), contact=contact, **data
+        )
 
     def perform_destroy(self, instance: ContactPoint) -> None:
         access_customer(self.request.user, instance.customer_id, Action.CHANGE)
-        remove_contact_point(actor=self.request.user, contact=instance)
+        remove_contact_point(actor=signed_in(self.request.user), contact=instance)

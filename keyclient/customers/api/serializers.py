@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from keyclient.customers.models import Customer
+from keyclient.customers.models import Customer, Tag
 from keyclient.security.masking import mask_id_number, mask_phone
 
 
@@ -42,13 +42,19 @@ class CustomerListSerializer(serializers.ModelSerializer):
 class CustomerDetailSerializer(CustomerListSerializer):
     id_number = MaskedField(mask_id_number)
     mobile = MaskedField(mask_phone)
-    tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    # The birth date is the ID's hidden digits and a registration number can equal the masked credit
+    # code: the age is sent instead of the one, the other is masked like the ID.
+    age = serializers.IntegerField(read_only=True, allow_null=True)
+    registration_no = MaskedField(mask_id_number)
+    tags: serializers.SlugRelatedField[Tag] = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="name"
+    )
 
     class Meta(CustomerListSerializer.Meta):
         fields = [
             *CustomerListSerializer.Meta.fields,
             "gender",
-            "birth_date",
+            "age",
             "industry",
             "registration_no",
             "id_type",

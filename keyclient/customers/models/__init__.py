@@ -1,4 +1,5 @@
 from keyclient.customers.models.customer import ContactPoint, Customer, CustomerTag, Tag
+from keyclient.customers.models.search import SearchWindow
 from keyclient.customers.models.team import ServiceTeamMember
 
-__all__ = ["ContactPoint", "Customer", "CustomerTag", "ServiceTeamMember", "Tag"]
+__all__ = ["ContactPoint", "Customer", "CustomerTag", "SearchWindow", "ServiceTeamMember", "Tag"]

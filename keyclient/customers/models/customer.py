@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from keyclient.customers.choices import (
@@ -17,6 +18,7 @@ from keyclient.customers.choices import (
 )
 from keyclient.customers.queries import CustomerQuerySet
 from keyclient.security.fields import EncryptedTextField
+from keyclient.security.masking import age_on
 
 # The client fields searched by an exact blind index (`<key>_bidx`), see `search_keys`.
 BLIND_KEYS = ("id_number", "id_last4", "mobile", "mobile_last4")
@@ -74,7 +76,7 @@ class Customer(models.Model):
     tier = models.CharField(_("tier"), max_length=30, choices=Tier.choices, default=Tier.MASS)
     aum = models.DecimalField(_("AUM (monthly average)"), max_digits=18, decimal_places=2, default=0)
     aum_as_of = models.DateField(_("AUM as of"), null=True, blank=True)
-    tags = models.ManyToManyField(
+    tags: models.ManyToManyField[Tag, CustomerTag] = models.ManyToManyField(
         "Tag", through="CustomerTag", verbose_name=_("tags"), related_name="customers"
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -119,6 +121,11 @@ class Customer(models.Model):
     @property
     def is_individual(self) -> bool:
         return self.kind == CustomerKind.INDIVIDUAL
+
+    @property
+    def age(self) -> int | None:
+        """Age in whole years today: shown instead of the birth date, which the ID mask hides."""
+        return age_on(self.birth_date, timezone.localdate())
 
 
 class ContactPoint(models.Model):

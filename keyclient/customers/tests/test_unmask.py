@@ -80,3 +80,35 @@ def test_the_360_offers_unmasking_only_to_roles_with_the_right(bank, login):
     zhang = bank.customers["zhang"]
     assert "unmask-form" in login(bank.user("rm_hd")).get(f"/clients/{zhang.pk}/").content.decode()
     assert "unmask-form" not in login(bank.user("compliance")).get(f"/clients/{zhang.pk}/").content.decode()
+
+
+@pytest.mark.unmasks
+@pytest.mark.parametrize(
+    ("field", "attribute", "clear"),
+    [
+        ("birth_date", "birth_date", "1980-01-01"),
+        ("registration_no", "registration_no", "91110108MA01Q7XK3N"),
+    ],
+)
+def test_birth_date_and_registration_number_unmask_through_break_glass(bank, login, field, attribute, clear):
+    zhang = bank.customers["zhang"]
+    zhang.registration_no = "91110108MA01Q7XK3N"
+    zhang.save(update_fields=["registration_no"])
+    response = unmask(login(bank.user("rm_hd")), zhang, field)
+    assert response.status_code == 200
+    assert clear in response.content.decode()
+    event = AccessEvent.objects.get()
+    assert (event.action, event.customer_no, event.fields, event.reason) == (
+        "unmask_field",
+        "6200000001",
+        field,
+        "客户来电核实身份",
+    )
+
+
+@pytest.mark.parametrize("persona", ["head_office", "compliance"])
+def test_roles_without_unmask_cannot_see_the_birth_date(bank, login, persona):
+    response = unmask(login(bank.user(persona)), bank.customers["zhang"], "birth_date")
+    assert response.status_code == 403
+    assert "1980-01-01" not in response.content.decode()
+    assert AccessEvent.objects.count() == 0

@@ -50,3 +50,9 @@ class User(AbstractUser):
     @property
     def may_approve(self) -> bool:
         return may_approve(self)
+
+    @property
+    def may_reset_two_factor(self) -> bool:
+        from keyclient.security.roles import may_reset_two_factor
+
+        return may_reset_two_factor(self)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 
 from keyclient.security.masking import MASKERS
@@ -10,6 +12,6 @@ register = template.Library()
 
 
 @register.filter
-def mask(value: str | None, field_class: str) -> str:
-    """Mask `value` as `field_class` (id_number, phone, email, address, account_no)."""
+def mask(value: Any, field_class: str) -> str:
+    """Mask `value` as `field_class` (id_number, phone, email, address, account_no, birth_date)."""
     return MASKERS[field_class](value)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pyotp
 from django.conf import settings
 from django.utils import timezone
 
 from keyclient.audit.models import BusinessEvent
 from keyclient.security import lockout
-from keyclient.security.models import LoginAttempt, LoginOutcome
+from keyclient.security.models import LoginAttempt, LoginOutcome, TOTPDevice
 from keyclient.security.tests import password_fixtures
 from tests.personas import PASSWORD
 
@@ -24,6 +25,18 @@ WRONG = "Staff number or password is wrong, or the account is locked."
 
 def post_login(client, username: str, password: str, ip: str = "10.1.1.1"):  # type: ignore[no-untyped-def]
     return client.post("/login/", {"username": username, "password": password}, REMOTE_ADDR=ip)
+
+
+def complete_login(client, user, ip: str = "10.1.1.1"):  # type: ignore[no-untyped-def]
+    """The password step, then the code step (every role logs in with a second factor)."""
+    secret = pyotp.random_base32(32)
+    TOTPDevice.objects.update_or_create(
+        user=user, defaults={"secret": secret, "confirmed_at": timezone.now(), "last_used_step": None}
+    )
+    response = post_login(client, user.username, PASSWORD, ip=ip)
+    if response.status_code != 302 or not response.url.startswith("/login/verify/"):
+        return response
+    return client.post(response.url, {"code": pyotp.TOTP(secret).now()}, REMOTE_ADDR=ip)
 
 
 def login_error(body: str) -> str:
@@ -59,17 +72,17 @@ def test_settings_are_the_documented_limits():
 
 
 def test_four_failures_then_the_right_password_logs_in(bank, english):
-    admin = bank.user("admin")  # no second factor: the password step completes the login
+    admin = bank.user("admin")
     for _ in range(4):
         response = post_login(english, admin.username, "wrong-password-123")
         assert response.status_code == 200
         assert WRONG in response.content.decode()
         assert LOCKED not in response.content.decode()
-    response = post_login(english, admin.username, PASSWORD)
+    response = complete_login(english, admin)
     assert response.status_code == 302
     assert response.url == "/clients/"
     assert logged_in(english)
-    assert outcomes(username=admin.username) == ["wrong_password"] * 4 + ["succeeded"]
+    assert outcomes(username=admin.username) == ["wrong_password"] * 4 + ["password_ok", "succeeded"]
     assert LoginAttempt.objects.filter(succeeded=True).count() == 1
     assert not BusinessEvent.objects.filter(verb="login_locked").exists()
 
@@ -120,10 +133,14 @@ def test_the_lock_ends_after_the_lockout_minutes(bank, english):
     assert LOCKED in post_login(english, admin.username, PASSWORD).content.decode()
     assert not logged_in(english)
     travel(2)  # 16 minutes after the lock started
-    response = post_login(english, admin.username, PASSWORD)
-    assert response.status_code == 302
+    response = complete_login(english, admin)
+    assert (response.status_code, response.url) == (302, "/clients/")
     assert logged_in(english)
-    assert outcomes(username=admin.username) == ["wrong_password"] * 5 + ["refused", "succeeded"]
+    assert outcomes(username=admin.username) == ["wrong_password"] * 5 + [
+        "refused",
+        "password_ok",
+        "succeeded",
+    ]
 
 
 def test_after_a_lock_ends_the_count_starts_again(bank, english):
@@ -153,13 +170,13 @@ def test_a_login_resets_the_count_but_keeps_the_history(bank, english, client):
     admin = bank.user("admin")
     for _ in range(4):
         post_login(english, admin.username, "wrong-password-123")
-    assert post_login(english, admin.username, PASSWORD).status_code == 302
+    assert complete_login(english, admin).url == "/clients/"
     english.post("/logout/")
     for _ in range(4):
         assert LOCKED not in post_login(english, admin.username, "wrong-password-123").content.decode()
     assert LOCKED in post_login(english, admin.username, "wrong-password-123").content.decode()
-    assert (
-        outcomes(username=admin.username) == ["wrong_password"] * 4 + ["succeeded"] + ["wrong_password"] * 5
+    assert outcomes(username=admin.username) == (
+        ["wrong_password"] * 4 + ["password_ok", "succeeded"] + ["wrong_password"] * 5
     )
 
 

@@ -102,10 +102,10 @@ def test_a_mark_for_another_user_does_not_count(bank, english):
     assert client.get("/clients/").status_code == 302
 
 
-def test_roles_without_two_factor_pass_unverified(bank, english):
+def test_an_unverified_administrator_is_held_on_the_login_steps(bank, english):
     client = half_logged_in(english, bank.user("admin"))
-    response = client.get("/clients/")
-    assert not (response.status_code == 302 and response.url.startswith("/login/"))
+    response = client.get("/tiers/policy/")
+    assert (response.status_code, response.url) == (302, "/login/enrol/?next=%2Ftiers%2Fpolicy%2F")
 
 
 # -- idle timeout ------------------------------------------------------------------------------

@@ -60,10 +60,10 @@ def verified(client, user) -> bool:  # type: ignore[no-untyped-def]
         (Role.HEAD_OFFICE, True),
         (Role.RISK_OFFICER, True),
         (Role.COMPLIANCE, True),
-        (Role.ADMINISTRATOR, False),
+        (Role.ADMINISTRATOR, True),
     ],
 )
-def test_roles_that_unmask_or_export_need_two_factor(role, needed):
+def test_roles_that_unmask_export_or_configure_need_two_factor(role, needed):
     from django.contrib.auth import get_user_model
 
     User = get_user_model()
@@ -289,14 +289,15 @@ def test_verification_rotates_the_session_key(bank, english):
     assert english.session.session_key != before
 
 
-def test_an_administrator_logs_in_with_the_password_alone(bank, english):
+def test_an_administrator_is_held_on_the_enrolment_step(bank, english):
     admin = bank.user("admin")
     response = password_step(english, admin)
-    assert response.status_code == 302
-    assert response.url == "/clients/"
-    assert list(LoginAttempt.objects.values_list("outcome", "succeeded")) == [(LoginOutcome.SUCCEEDED, True)]
-    assert english.get("/login/verify/").status_code == 302
-    assert not TOTPDevice.objects.exists()
+    assert (response.status_code, response.url) == (302, "/login/enrol/?next=%2Fclients%2F")
+    assert list(LoginAttempt.objects.values_list("outcome", "succeeded")) == [
+        (LoginOutcome.PASSWORD_OK, False)
+    ]
+    assert english.get("/clients/").url == "/login/enrol/?next=%2Fclients%2F"
+    assert not verified(english, admin)
 
 
 # -- the code check itself -----------------------------------------------------------------------

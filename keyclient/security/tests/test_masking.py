@@ -1,8 +1,18 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from keyclient.security.masking import mask_account_no, mask_address, mask_email, mask_id_number, mask_phone
+from keyclient.security.masking import (
+    age_on,
+    mask_account_no,
+    mask_address,
+    mask_birth_date,
+    mask_email,
+    mask_id_number,
+    mask_phone,
+)
 
 
 @pytest.mark.parametrize(
@@ -17,7 +27,18 @@ from keyclient.security.masking import mask_account_no, mask_address, mask_email
         (mask_email, "zhangsan@example.com", "z***@example.com"),
         (mask_address, "北京市海淀区中关村大街1号", "北京市海淀区****"),
         (mask_account_no, "6222021234567890123", "6222 **** **** 0123"),
+        (mask_birth_date, dt.date(1983, 7, 19), "****-**-**"),
+        (mask_birth_date, None, ""),
     ],
 )
 def test_masks(func, value, masked):
     assert func(value) == masked
+
+
+@pytest.mark.parametrize(
+    ("day", "age"),
+    [(dt.date(2026, 7, 18), 42), (dt.date(2026, 7, 19), 43), (dt.date(2026, 12, 31), 43)],
+)
+def test_age_counts_whole_years(day, age):
+    assert age_on(dt.date(1983, 7, 19), day) == age
+    assert age_on(None, day) is None

@@ -5,10 +5,10 @@ document.addEventListener("change", (event) => {
   if (select) select.form.submit();
 });
 
-// A 400 answer to an htmx request carries the message to show (a bad search, a refused reason):
-// swap it in like a success instead of dropping it.
+// A refused request carries its message in the fragment: a bad search or reason (400), a search over
+// the rate limit (429). Show it like a success (htmx swaps 2xx only).
 document.addEventListener("htmx:beforeSwap", (event) => {
-  if (event.detail.xhr.status === 400) {
+  if (event.detail.xhr.status === 400 || event.detail.xhr.status === 429) {
     event.detail.shouldSwap = true;
     event.detail.isError = false;
   }

@@ -28,7 +28,9 @@ class Command(BaseCommand):
         for model in apps.get_models():
             fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
             if fields:
-                count = rotate_table(model._meta.db_table, [f.column for f in fields], options["batch"])
+                count = rotate_table(
+                    model._meta.db_table, [f.column for f in fields if f.column], options["batch"]
+                )
                 self.stdout.write(f"{model._meta.label}: {count} rows re-encrypted")
 
 
