@@ -9,7 +9,12 @@ The object under test always belongs to 张三, a client of rm_hd at the 中关�
 |---|---|
 | anonymous | redirected to the login page (UI) or refused with 401/403 (API); nothing written |
 | rm_hd (same unit, his client) / lead_hd (his team lead) / head_bj (the branch head) / risk / head_office | full access |
-| rm_pd (another unit's RM) / admin (no client data) | 404 for the object; absent from lists; nothing written |
+| rm_hd2 (same team and sub-branch as rm_hd) / rm_zgc (works at 张三's outlet, another team) | 404 for the object; absent from lists; nothing written |
+| rm_pd (another city's RM) / admin (no client data) | 404 for the object; absent from lists; nothing written |
+
+The near RMs are there because a scope widened by mistake from "own book" to the RM's team or
+sub-branch would still hide 张三 from rm_pd: tests/test_matrix_kit.py plants both widenings and
+checks that the matrix fails on each.
 | compliance | reads (200), every write refused with 403; nothing written |
 """
 
@@ -30,6 +35,8 @@ EXPECT = {
     "head_bj": "write",
     "risk": "write",
     "head_office": "write",
+    "rm_hd2": "hidden",  # same team and same sub-branch as rm_hd, but not 张三's RM
+    "rm_zgc": "hidden",  # at 张三's own outlet, in another team
     "rm_pd": "hidden",
     "admin": "hidden",
     "compliance": "read",

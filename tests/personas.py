@@ -2,13 +2,19 @@
 
     总行 000000
     ├── 北京分行 110000
-    │   ├── 海淀支行 110108 ── 中关村网点 11010801      team T-HD: lead_hd, rm_hd, rm_hd2
+    │   ├── 海淀支行 110108 ── 中关村网点 11010801      team T-HD: lead_hd, rm_hd, rm_hd2 (at 海淀)
+    │   │                                            team T-ZGC: rm_zgc (at 中关村)
     │   └── 朝阳支行 110105                             team T-CY: rm_cy
     └── 上海分行 310000
         └── 浦东支行 310115                             team T-PD: rm_pd
 
 Clients: zhang (张三, rm_hd, 中关村网点), li (李四, rm_hd2, 海淀), wang (王五, rm_cy, 朝阳),
 zhao (赵六, rm_pd, 浦东), served (钱七, primary rm_hd2 at 海淀, rm_pd serves it as investment advisor).
+
+The "must not see" RMs of 张三 (rm_hd's client) are near and far: rm_hd2 (same team, same
+sub-branch), rm_zgc (works at 张三's own outlet, in another team, with an empty book) and rm_pd
+(another city). A scope widened from "own book" to a team or a sub-branch shows up as one of the
+near ones seeing 张三.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ VISIBLE = {
     "rm_hd2": {"li", "served"},
     "rm_cy": {"wang"},
     "rm_pd": {"zhao", "served"},
+    "rm_zgc": set(),
     "lead_hd": {"zhang", "li", "served"},
     "head_bj": {"zhang", "li", "wang", "served"},
     "head_office": {"zhang", "li", "wang", "zhao", "served"},
@@ -74,6 +81,7 @@ def build_bank() -> Bank:
         "hd": Team.objects.create(code="T-HD", name="海淀一队", org_unit=hd),
         "cy": Team.objects.create(code="T-CY", name="朝阳一队", org_unit=cy),
         "pd": Team.objects.create(code="T-PD", name="浦东一队", org_unit=pd),
+        "zgc": Team.objects.create(code="T-ZGC", name="中关村一队", org_unit=zgc),
     }
     hashed = make_password(PASSWORD)
     spec = {
@@ -87,6 +95,7 @@ def build_bank() -> Bank:
         "risk": ("E1008", "陈风", "risk_officer", ho, None),
         "compliance": ("E1009", "褚合", "compliance", ho, None),
         "admin": ("E1010", "卫管", "administrator", ho, None),
+        "rm_zgc": ("E1011", "孙三", "relationship_manager", zgc, teams["zgc"]),
     }
     users = {
         key: User.objects.create(

@@ -3,28 +3,63 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from keyclient.audit.models import AccessEvent, BusinessEvent, FieldChange
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 STREAMS: dict[str, Any] = {"access": AccessEvent, "business": BusinessEvent, "changes": FieldChange}
+
+
+# The dates a search may name. Outside them a date is refused with a message: 0001-01-01 and
+# 9999-12-31 overflowed when turned into the bank's time zone or into the next day.
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2099, 12, 31)
+
+
+def _within_bounds(value: dt.date) -> None:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise forms.ValidationError(
+            _("Enter a date between %(earliest)s and %(latest)s."),
+            code="date_range",
+            params={"earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()},
+        )
+
+
+def _date_field(label: StrOrPromise) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=False,
+        validators=[_within_bounds],
+        widget=forms.DateInput(attrs={"type": "date", "min": EARLIEST_DATE, "max": LATEST_DATE}),
+    )
 
 
 class AuditSearchForm(forms.Form):
     customer_no = forms.CharField(label=_("Client number"), required=False, max_length=20)
     staff = forms.CharField(label=_("Staff number"), required=False, max_length=150)
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = _date_field(_("From"))
+    date_to = _date_field(_("To"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        # The search page shows the form's general errors: name each refused field there, so that a
+        # bad date is a message and not an empty result.
+        problems = [
+            f"{self.fields[name].label}: {' '.join(str(e) for e in errors)}"
+            for name, errors in self.errors.items()
+            if name != NON_FIELD_ERRORS
+        ]
+        if problems:
+            raise forms.ValidationError(problems)
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             raise forms.ValidationError(_("The start date is after the end date."))
         return data

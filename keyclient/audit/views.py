@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from keyclient.audit.filters import STREAMS, AuditSearchForm, search
 from keyclient.audit.services import record_access
 from keyclient.core.exports import FORMATS, export_table
 from keyclient.core.pagination import capped_page
+from keyclient.core.views import bad_request
 from keyclient.security.roles import may_review_audit
 
 COLUMNS = {
@@ -37,7 +38,8 @@ def _check(request: HttpRequest, stream: str) -> None:
 def audit_search(request: HttpRequest, stream: str = "access") -> HttpResponse:
     _check(request, stream)
     form = AuditSearchForm(request.GET)
-    rows = search(stream, form.cleaned_data) if form.is_valid() else STREAMS[stream].objects.none()
+    valid = form.is_valid()
+    rows = search(stream, form.cleaned_data) if valid else STREAMS[stream].objects.none()
     page = capped_page(
         rows.values(*COLUMNS[stream]), request.GET.get("page"), per_page=settings.KEYCLIENT_LIST_PAGE_SIZE
     )
@@ -51,7 +53,7 @@ def audit_search(request: HttpRequest, stream: str = "access") -> HttpResponse:
         "rows": [readable_row(stream, row) for row in page.object_list],
         "query": query.urlencode(),
     }
-    return render(request, "audit/search.html", context)
+    return render(request, "audit/search.html", context, status=200 if valid else 400)
 
 
 @require_GET
@@ -60,14 +62,17 @@ def audit_export(request: StaffRequest, stream: str) -> HttpResponse:
     _check(request, stream)
     fmt = request.GET.get("format", "csv")
     form = AuditSearchForm(request.GET)
-    if fmt not in FORMATS or not form.is_valid():
-        return HttpResponseBadRequest(
-            _("Invalid export request: %(errors)s") % {"errors": form.errors.as_text() or fmt}
+    if fmt not in FORMATS:  # the format is not repeated: the answer names the ones there are
+        return bad_request(_("Unknown export format: choose %(formats)s.") % {"formats": ", ".join(FORMATS)})
+    if not form.is_valid():
+        return bad_request(
+            _("Invalid export request: %(errors)s")
+            % {"errors": " ".join(str(e) for e in form.non_field_errors())}
         )
     cap = settings.KEYCLIENT_EXPORT_MAX_ROWS
     rows = list(search(stream, form.cleaned_data).values_list(*COLUMNS[stream])[: cap + 1])
     if len(rows) > cap:
-        return HttpResponseBadRequest(
+        return bad_request(
             _("More than %(cap)d rows match: narrow the search before exporting.") % {"cap": cap}
         )
     event = record_access(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,16 @@ def env_bool(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_regex(name: str) -> str:
+    """Read a regular expression (empty when unset); one that does not compile stops start-up."""
+    value = os.environ.get(name, "")
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ImproperlyConfigured(f"{name} is not a regular expression: {exc}") from None
+    return value
 
 
 def database_from_url(url: str | None, var_dir: Path) -> dict[str, Any]:

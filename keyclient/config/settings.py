@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from keyclient.config.env import database_from_url, env_bool, field_keys, secret_key
+from keyclient.config.env import database_from_url, env_bool, env_regex, field_keys, secret_key
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PACKAGE_DIR.parent
@@ -213,6 +213,15 @@ KEYCLIENT_DAILY_RETENTION_DAYS = 100  # daily indicator rows kept in the CRM (mo
 KEYCLIENT_SEARCH_WINDOW_MINUTES = int(os.environ.get("KEYCLIENT_SEARCH_WINDOW_MINUTES", "10"))
 KEYCLIENT_SEARCH_RATE = int(os.environ.get("KEYCLIENT_SEARCH_RATE", "200"))
 KEYCLIENT_IDENTIFIER_SEARCH_RATE = int(os.environ.get("KEYCLIENT_IDENTIFIER_SEARCH_RATE", "10"))
+# Break-glass unmasking: besides a reason in words, a reference to the bank's ticket system counts
+# as a reason when it matches this regular expression (searched in the reason; empty: words only).
+# Example: KEYCLIENT_UNMASK_TICKET_PATTERN='\bINC-\d{6,}\b'.
+KEYCLIENT_UNMASK_TICKET_PATTERN = env_regex("KEYCLIENT_UNMASK_TICKET_PATTERN")
+# No answer of the application (client pages, unmasked values, exports) is cached; static files are.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
+    "keyclient.security.middleware.NoStoreMiddleware",
+)
 
 # --- Jobs (keyclient.jobs): django-tasks with its database backend; `keyclient worker` runs them ------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

@@ -1,4 +1,5 @@
-"""Views that belong to no domain: the landing redirect, liveness (`/healthz`) and readiness (`/readyz`)."""
+"""Views that belong to no domain: the landing redirect, liveness (`/healthz`), readiness (`/readyz`),
+and the plain 400 answer."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET
 
@@ -84,3 +85,9 @@ def _check_migrations() -> str:
     executor = MigrationExecutor(connection)
     plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
     return f"failed: {len(plan)} unapplied migrations" if plan else "ok"
+
+
+def bad_request(message: str) -> HttpResponseBadRequest:
+    """A 400 answer for a download or other non-page request: plain text, so that whatever of the
+    request a message repeats is never rendered as markup."""
+    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")

@@ -15,9 +15,20 @@ from keyclient.customers.search_limits import search_clients
 from keyclient.org.models import OrgUnit
 from keyclient.security.roles import Role
 
+# Longer input is refused with a message (400), never sent to the database: a search of tens of
+# thousands of characters made SQLite fail ("LIKE pattern too complex").
+SEARCH_MAX_LENGTH = 100
+
 
 class CustomerFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="filter_search")
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="filter_search",
+        max_length=SEARCH_MAX_LENGTH,
+        error_messages={
+            "max_length": _("Search: at most %(limit_value)d characters (this one has %(show_value)d).")
+        },
+    )
     tier = django_filters.ChoiceFilter(label=_("Tier"), choices=Tier.choices, empty_label=_("All tiers"))
     kind = django_filters.ChoiceFilter(
         label=_("Kind"), choices=CustomerKind.choices, empty_label=_("All kinds")

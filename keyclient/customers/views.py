@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -15,6 +15,7 @@ from keyclient.audit.services import record_access
 from keyclient.core.exports import FORMATS
 from keyclient.core.pagination import capped_page
 from keyclient.core.panels import build_panels
+from keyclient.core.views import bad_request
 from keyclient.customers.exports import ExportTooLarge, export_clients
 from keyclient.customers.filtersets import CustomerFilterSet
 from keyclient.customers.forms import ContactPointForm
@@ -33,8 +34,10 @@ def customer_list(request: StaffRequest) -> HttpResponse:
     queryset = Customer.objects.visible_to(request.user).select_related("home_org_unit", "primary_rm")
     filterset = CustomerFilterSet(request.GET, queryset=queryset, request=request)
     refused: SearchLimited | None = None
+    valid = False
     try:
-        rows = filterset.qs if filterset.is_valid() else queryset.none()
+        valid = filterset.is_valid()
+        rows = filterset.qs if valid else queryset.none()
     except SearchLimited as exc:
         rows, refused = queryset.none(), exc
     page = capped_page(rows, request.GET.get("page"), per_page=settings.KEYCLIENT_LIST_PAGE_SIZE)
@@ -48,7 +51,8 @@ def customer_list(request: StaffRequest) -> HttpResponse:
         "search_refused": str(refused) if refused else "",
     }
     template = "customers/_table.html" if request.htmx else "customers/list.html"
-    response = render(request, template, context, status=429 if refused else 200)
+    # A refused search (429) or bad filters (400): the table says why (htmx swaps both in, see app.js).
+    response = render(request, template, context, status=429 if refused else 200 if valid else 400)
     if refused:
         response["Retry-After"] = str(refused.retry_after)
     return response
@@ -95,13 +99,11 @@ def customer_export(request: StaffRequest) -> HttpResponse:
         raise PermissionDenied(_("Your role may not export client lists."))
     fmt = request.GET.get("format", "csv")
     if fmt not in FORMATS:
-        return HttpResponseBadRequest(_("Unknown export format."))
+        return bad_request(_("Unknown export format: choose %(formats)s.") % {"formats": ", ".join(FORMATS)})
     queryset = Customer.objects.visible_to(request.user)
     filterset = CustomerFilterSet(request.GET, queryset=queryset, request=request)
     if not filterset.is_valid():
-        return HttpResponseBadRequest(
-            _("Invalid filter: %(errors)s") % {"errors": filterset.errors.as_text()}
-        )
+        return bad_request(_("Invalid filter: %(errors)s") % {"errors": filterset.errors.as_text()})
     described = request.GET.copy()
     described.pop("format", None)
     kind = identifier_kind(str(described.get("q") or ""))
@@ -116,7 +118,7 @@ def customer_export(request: StaffRequest) -> HttpResponse:
             request=request,
         )
     except ExportTooLarge as exc:
-        return HttpResponseBadRequest(str(exc))
+        return bad_request(str(exc))
     except SearchLimited as exc:
         refusal = HttpResponse(str(exc), status=429, content_type="text/plain; charset=utf-8")
         refusal["Retry-After"] = str(exc.retry_after)

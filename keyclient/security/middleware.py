@@ -1,7 +1,8 @@
 """Login-hardening middleware: security headers, idle-session timeout, the two-factor gate.
 
 Order in settings.MIDDLEWARE: `SecurityHeadersMiddleware` right after Django's SecurityMiddleware
-(so every response, static and error pages included, gets the headers); `IdleTimeoutMiddleware`
+(so every response, static and error pages included, gets the headers); `NoStoreMiddleware` right
+after WhiteNoise (every answer but static files); `IdleTimeoutMiddleware`
 then `TwoFactorMiddleware` after the auth and message middleware.
 """
 
@@ -16,6 +17,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -66,6 +68,20 @@ class SecurityHeadersMiddleware:
             response["Content-Security-Policy"] = policy
         if "Permissions-Policy" not in response:
             response["Permissions-Policy"] = settings.KEYCLIENT_PERMISSIONS_POLICY
+        return response
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every answer of the application: client lists, the 360 page,
+    unmasked values and exports must not stay in a browser's or a proxy's cache. Placed after
+    WhiteNoise, so static files keep their long cache headers."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        patch_cache_control(response, no_store=True, private=True)
         return response
 
 
