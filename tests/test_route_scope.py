@@ -92,7 +92,8 @@ def test_route_keeps_other_units_clients_out(bank, login, template, name, kwargs
     others = [bank.customers["li"], bank.customers["zhao"]]
     client = login(rm)
     no_client_data = name.split(":")[-1] in NON_CLIENT_ROUTES
-    allowed = (200, 302, 403, 405)
+    # /readyz answers 503 where the test settings have no lake directory; it names no client either way.
+    allowed = (200, 302, 403, 405, 503) if name == "readyz" else (200, 302, 403, 405)
     if kwargs and no_client_data:  # an id of something else than a client (a two-factor reset)
         template = concrete(template, **dict.fromkeys(kwargs, 1))
         kwargs, allowed = set(), (*allowed, 404)
