@@ -33,6 +33,7 @@ def options(body: str) -> list[tuple[str, str]]:
 def test_the_form_offers_only_the_dates_whose_folder_is_in_the_inbox(inbox, login, bank, persona) -> None:  # type: ignore[no-untyped-def]
     body = login(bank.user(persona)).get("/jobs/").content.decode()
     assert 'data-testid="intake-start"' in body
+    assert "接入数据文件" in body and "业务日期（数据文件目录）" in body
     assert options(body) == [("2026-10-31", "2026-10-31/"), ("2026-10-30", "2026-10-30/")]
 
 
@@ -68,7 +69,9 @@ def test_an_administrator_starts_the_intake_of_a_date_audited(inbox, login, bank
 def test_a_date_without_a_folder_or_a_path_is_refused_and_nothing_is_written(inbox, login, bank, day) -> None:  # type: ignore[no-untyped-def]
     response = login(bank.user("admin")).post("/jobs/intake/", {"day": day})
     assert response.status_code == 400
-    assert 'class="errorlist"' in response.content.decode()
+    body = response.content.decode()
+    assert 'class="errorlist"' in body
+    assert ("收件目录中没有该日期的数据文件目录。" in body) is bool(day)  # an empty one: "required"
     assert JobRun.objects.count() == 0
     assert not BusinessEvent.objects.filter(verb__startswith="job.").exists()
 
@@ -85,12 +88,17 @@ def test_a_finished_intake_job_leads_to_its_rejected_lines(inbox, login, bank) -
     page = client.get(f"/jobs/{run.pk}/").content.decode()
     link = re.search(r'<a href="([^"]+)" data-testid="job-rejects">', page)
     assert link is not None and link.group(1) == f"/intake/{intake.pk}/rejects/"
+    assert "本次接入的拒绝记录（1 行）" in page
     rejects = client.get(link.group(1)).content.decode()
     rows = re.findall(r'<tr data-testid="reject-line">(.*?)</tr>', rejects, re.S)
     cells = [
         [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)] for r in rows
     ]
     assert cells == [["transactions.csv", str(BAD_LINE), "amount", BAD_REASON]]
+    assert (
+        "2026-10-31 数据接入的拒绝记录" in rejects
+        and "成功：读取 158 行，接受 157 行，拒绝 1 行。" in rejects
+    )
     assert (intake.rows_read, intake.rows_rejected) == (2 + 2 + 2 + 2 + TRANSACTIONS, 1)
     assert client.get("/intake/999999/rejects/").status_code == 404
     # Only the roles that may see intake open the rejects.
