@@ -20,6 +20,7 @@ from keyclient.security.roles import may_view_intake
 
 LIST_SIZE = 100
 ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
+FINISHED = (JobStatus.DONE, JobStatus.FAILED)
 
 
 @require_GET
@@ -60,9 +61,10 @@ def job_retry(request: StaffRequest, job: int) -> HttpResponse:
 
 
 def _rejects_url(request: StaffRequest, run: JobRun) -> str:
-    """A finished intake job's page leads to that load's rejects (for those who may see intake)."""
+    """A finished intake job's page leads to that load's rejects (for those who may see intake); a
+    load that failed over the reject threshold too."""
     intake_job = (run.result or {}).get("intake_job") if run.kind == INTAKE_KIND else None
-    if run.status != JobStatus.DONE or not intake_job or not may_view_intake(request.user):
+    if run.status not in FINISHED or not intake_job or not may_view_intake(request.user):
         return ""
     return reverse("intake:rejects", kwargs={"intake_job": intake_job})
 

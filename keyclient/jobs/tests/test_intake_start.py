@@ -103,3 +103,27 @@ def test_a_finished_intake_job_leads_to_its_rejected_lines(inbox, login, bank) -
     assert client.get("/intake/999999/rejects/").status_code == 404
     # Only the roles that may see intake open the rejects.
     assert login(bank.user("rm_hd")).get(link.group(1)).status_code == 403
+
+
+def test_a_load_failed_over_the_reject_threshold_leads_to_its_rejects_too(
+    bank, settings, tmp_path, login
+) -> None:  # type: ignore[no-untyped-def]
+    settings.KEYCLIENT_INBOX_DIR = tmp_path / "inbox"
+    settings.KEYCLIENT_LAKE_DIR = tmp_path / "lake"
+    write_inbox(tmp_path / "inbox", count=80)  # 1 of 80 transactions rejected: over 1%
+    client = login(bank.user("head_office"))
+    client.post("/jobs/intake/", {"day": "2026-10-31"})
+    run = JobRun.objects.get()
+    with pytest.raises(Exception, match="over the reject threshold"):
+        execute(run.pk)
+    run.refresh_from_db()
+    intake = IntakeJob.objects.get()
+    assert (run.status, intake.status, intake.rows_rejected) == (JobStatus.FAILED, "failed", 1)
+    assert (run.result["intake_job"], run.result["rejected"]) == (intake.pk, 1)
+    page = client.get(f"/jobs/{run.pk}/").content.decode()
+    assert f'<a href="/intake/{intake.pk}/rejects/" data-testid="job-rejects">' in page
+    rejects = client.get(f"/intake/{intake.pk}/rejects/").content.decode()
+    assert re.findall(
+        r'<tr data-testid="reject-line"><td>([^<]*)</td><td class="num">(\d+)</td>', rejects
+    ) == [("transactions.csv", str(BAD_LINE))]
+    assert BAD_REASON in rejects
