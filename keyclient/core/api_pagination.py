@@ -13,12 +13,12 @@ from collections import OrderedDict
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 
@@ -31,9 +31,9 @@ class CappedPagination(BasePagination):
 
     page_query_param = "page"
 
-    def paginate_queryset(self, queryset: QuerySet[Any], request: Request, view: Any = None) -> list[Any]:
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
         self.request = request
-        self.page_size = int(settings.REST_FRAMEWORK["PAGE_SIZE"])
+        self.page_size = int(api_settings.PAGE_SIZE or 50)
         cap = int(settings.KEYCLIENT_API_COUNT_CAP)
         raw = request.query_params.get(self.page_query_param, "1")
         try:

@@ -87,3 +87,18 @@ def test_api_refuses_a_multipart_body_without_parts(bank, login):
     assert response.status_code == 400
     contact.refresh_from_db()
     assert (contact.kind, contact.value, contact.label) == ("email", "z@example.com", "")
+
+
+def test_api_accepts_an_empty_multipart_form(bank, login):
+    from keyclient.customers.models import ContactPoint
+
+    contact = ContactPoint.objects.create(
+        customer=bank.customers["zhang"], kind="email", value="z@example.com"
+    )
+    response = login(bank.user("rm_hd")).patch(
+        f"/api/contacts/{contact.pk}/",
+        data="--b0undary--\r\n",
+        content_type="multipart/form-data; boundary=b0undary",
+    )
+    assert response.status_code == 200
+    assert (response.json()["id"], response.json()["kind"]) == (contact.pk, "email")
