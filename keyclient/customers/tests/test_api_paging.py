@@ -5,20 +5,6 @@ from __future__ import annotations
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-SMALL_PAGES = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "keyclient.core.api_parsers.StrictMultiPartParser",
-    ],
-    "DEFAULT_PAGINATION_CLASS": "keyclient.core.api_pagination.CappedPagination",
-    "PAGE_SIZE": 2,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-}
-
 
 def _customer_counts(queries: list[dict[str, str]]) -> list[str]:
     return [q["sql"] for q in queries if "COUNT(" in q["sql"].upper() and "customers_customer" in q["sql"]]
@@ -26,7 +12,7 @@ def _customer_counts(queries: list[dict[str, str]]) -> list[str]:
 
 def test_api_list_count_is_capped_and_bounded(bank, login, settings):
     settings.KEYCLIENT_API_COUNT_CAP = 3
-    settings.REST_FRAMEWORK = SMALL_PAGES
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "PAGE_SIZE": 2}  # read per request
     client = login(bank.user("head_office"))  # head office sees all five clients
     client.get("/api/customers/")  # warm the session and the user's scope caches
     with CaptureQueriesContext(connection) as captured:
@@ -46,7 +32,7 @@ def test_api_list_count_is_capped_and_bounded(bank, login, settings):
 
 def test_api_list_last_counted_page_has_no_next(bank, login, settings):
     settings.KEYCLIENT_API_COUNT_CAP = 3
-    settings.REST_FRAMEWORK = SMALL_PAGES
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "PAGE_SIZE": 2}  # read per request
     client = login(bank.user("head_office"))
     body = client.get("/api/customers/?page=2").json()
     assert (body["count"], body["count_is_capped"], len(body["results"])) == (3, True, 2)
