@@ -83,6 +83,7 @@ lint: setup ## ruff, import layers, mypy, migrations and the committed API schem
 	$(VENV)/bin/lint-imports
 	$(MAKE) typecheck
 	$(KC) makemigrations --check --dry-run
+	$(KC) lintmigrations
 	$(KC) spectacular --lang en --file /tmp/keyclient-schema.yaml --validate --fail-on-warn && diff -u schema/openapi.yaml /tmp/keyclient-schema.yaml
 
 typecheck: setup ## mypy with django-stubs over security, audit, customers and every services.py

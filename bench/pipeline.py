@@ -87,7 +87,7 @@ HERE = Path(__file__).resolve().parent
 PYTHON = str(VENV_BIN / "python")
 KEYCLIENT = str(VENV_BIN / "keyclient")
 WARM_IMPORTS = (
-    "import django; django.setup(); import keyclient.pipeline.services, keyclient.pipeline.portable, "
+    "import django; django.setup(); import keyclient.pipeline.services, keyclient.pipeline.definitions, keyclient.pipeline.targets, "
     "keyclient.valuation.services, pandas, pyarrow.parquet"
 )
 BUDGET_RUN_S = 60.0
@@ -511,7 +511,7 @@ def bench(
     #    their transactions partitions.
     s["run_after_bootstrap"] = run_pipeline(steps, "run_after_bootstrap", next_day, bootstrap=False)
 
-    # 5. After a year of daily runs: the state of every date of D's 90-day window (engine.compute +
+    # 5. After a year of daily runs: the state of every date of D's 90-day window (targets.compute_duckdb +
     #    write_state per date, in order), then D again (a mid-month daily run; its results must equal
     #    the bootstrap's), then D+1 (the month end) and the pandas baseline for D+1.
     s["state_warmup"] = steps.run(

@@ -10,7 +10,7 @@ RSS) with the benchmark's environment (database, var and lake directories). A st
 measured as JSON to `--out`.
 
 Nothing in `keyclient` is edited to see inside a run: the step wraps module-level functions at run
-time (the intake's read / validate / land / upsert helpers; the pipeline's `engine.compute`,
+time (the intake's read / validate / land / upsert helpers; the pipeline's `targets.compute_duckdb`,
 `engine.write_state` and `bulk_insert`) and hands the pipeline a DuckDB connection that times every
 statement it executes. The wrappers only add a clock around the original call.
 """
@@ -415,11 +415,11 @@ def step_run(args: argparse.Namespace) -> dict[str, Any]:
 
 def step_state(args: argparse.Namespace) -> dict[str, Any]:
     """The running state a daily operation leaves behind, for every date from `--from` to `--to`:
-    the engine's own `compute` + `write_state` per date, in order (what `pipeline backfill` leaves in
+    the engine's own `targets.compute_duckdb` + `engine.write_state` per date, in order (what `pipeline backfill` leaves in
     the lake), without the CRM writes, which the next date's run does not read."""
     import duckdb
 
-    from keyclient.pipeline import engine, services
+    from keyclient.pipeline import engine, services, targets
 
     lake = services.lake_dir()
     engine.recover_state(lake)
@@ -428,7 +428,7 @@ def step_state(args: argparse.Namespace) -> dict[str, Any]:
     while day <= args.last:
         wall0, cpu0 = time.perf_counter(), time.process_time()
         con = duckdb.connect()
-        engine.compute(con, lake, day)
+        targets.compute_duckdb(con, lake, day)
         engine.write_state(con, lake, day)
         con.close()
         days.append(

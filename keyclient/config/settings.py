@@ -152,7 +152,12 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "keyclient.core.api_parsers.StrictMultiPartParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "keyclient.core.api_pagination.CappedPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
 }
@@ -203,6 +208,8 @@ LOGGING = {
 
 # Business settings
 KEYCLIENT_LIST_PAGE_SIZE = 50
+# API list endpoints count matches up to this many, then answer "count_is_capped": true.
+KEYCLIENT_API_COUNT_CAP = 10_000
 KEYCLIENT_EXPORT_MAX_ROWS = 50_000  # a larger export is refused: narrow the filters
 KEYCLIENT_LAKE_DIR = Path(os.environ.get("KEYCLIENT_LAKE_DIR", VAR_DIR / "lake"))  # the intake's Parquet lake
 KEYCLIENT_SIGNIFICANT_AMOUNT = 50_000  # CNY: a transaction at or above this shows on the 360 page

@@ -7,8 +7,8 @@
   recency.parquet     last transaction date per client
   windows.parquet     30/90-day sums and counts per client
 
-`compute` is the DuckDB engine: it runs the one definition of the inputs (`portable.py`, Ibis compiled
-to DuckDB SQL) and leaves the results and the day's state as temp tables; `write_state` swaps the
+The DuckDB engine (`targets.compute_duckdb`) runs the one definition of the inputs (`definitions.py`,
+Ibis compiled to DuckDB SQL) and leaves the results and the day's state as temp tables; `write_state` swaps the
 day's state into the lake (a directory rename: a crash leaves the previous state), `recover_state`
 cleans up after a crash. A run for D reads the balances and transactions of D and the state of D-1
 (and the flows of the days leaving the windows); a date without state is read from its partitions.
@@ -55,16 +55,6 @@ def scan(folder: Path) -> str:
 
 def state_dir(lake: Path, day: date) -> Path:
     return lake / STATE / f"date={day}"
-
-
-def compute(con: duckdb.DuckDBPyConnection, lake: Path, day: date) -> None:
-    """The DuckDB engine: run the one definition of the inputs (`portable.py`, Ibis compiled to DuckDB
-    SQL) in `con`, leaving the results `daily`, `bank_flows`, `events` and the state tables `flows`,
-    `bank_flows`, `mtd`, `recency` of `day` as temp tables of `con` (for the CRM writes and
-    `write_state`)."""
-    from keyclient.pipeline import portable  # portable builds on the helpers above
-
-    portable.tables(portable.DuckDBTarget(con), lake, day)
 
 
 def write_state(con: duckdb.DuckDBPyConnection, lake: Path, day: date) -> None:

@@ -1,6 +1,6 @@
 """The indicators, declared once: name, grain and definition (SQL over the per-client inputs).
 
-Inputs the definitions may use, all per client for the run date D, built once in `portable.py` (Ibis)
+Inputs the definitions may use, all per client for the run date D, built once in `definitions.py` (Ibis)
 and selected over by both engines, DuckDB and Spark:
   b  today's balances (deposit, investment, loan)
   m  month to date (days, sum_aum, sum_deposit, sum_loan, sum_contribution)

@@ -24,7 +24,7 @@ from keyclient.core.progress import progress_bar
 from keyclient.customers import writer
 from keyclient.customers.models import Customer
 from keyclient.jobs.locks import batch_lock
-from keyclient.pipeline import engine, portable  # portable loads Ibis: once per process, not per run
+from keyclient.pipeline import definitions, engine, targets  # these load Ibis: once per process, not per run
 from keyclient.pipeline.indicators import DAILY, INDICATORS
 from keyclient.pipeline.models import ClientBankOutflow, ClientDailyIndicator, IndicatorWatermark
 from keyclient.pipeline.month_end import value_month
@@ -52,7 +52,7 @@ def lake_dir() -> Path:
 def run_date(day: date, *, engine_name: str = "duckdb", actor: Actor | None = None) -> dict[str, int]:
     """Compute and write `day`; returns the row counts written.
 
-    Both engines run the one definition of `portable.py` (Ibis) and read the running state kept in the
+    Both engines run the one definition of `definitions.py` (Ibis) and read the running state kept in the
     lake: `duckdb` (the default) keeps the day's state; `spark` keeps it only with
     `settings.KEYCLIENT_SPARK_KEEP_STATE`. The results are written by the same code below."""
     if engine_name not in ENGINES:
@@ -63,7 +63,7 @@ def run_date(day: date, *, engine_name: str = "duckdb", actor: Actor | None = No
     if engine_name == "spark":
         _compute_spark(con, lake, day)
     else:
-        engine.compute(con, lake, day)
+        targets.compute_duckdb(con, lake, day)
         engine.write_state(con, lake, day)
     if os.environ.get(CRASH_ENV) == "pipeline_after_state":
         import signal
@@ -125,13 +125,13 @@ def _compute_spark(con: duckdb.DuckDBPyConnection, lake: Path, day: date) -> Non
     """Run the Ibis definitions on Spark and land `daily`, `bank_flows`, `events` in `con` for the writes
     (and the day's state, kept when `settings.KEYCLIENT_SPARK_KEEP_STATE` is set)."""
     try:
-        target = portable.SparkTarget()
+        target = targets.SparkTarget()
     except ImportError as exc:  # the optional extra is not installed
         raise engine.PipelineError(
             f"--engine spark needs the optional extra `spark` (uv sync --extra spark): {exc}"
         ) from exc
     keep = bool(getattr(settings, "KEYCLIENT_SPARK_KEEP_STATE", False))
-    for name, table in portable.compute(target, lake, day, state=keep).items():
+    for name, table in definitions.compute(target, lake, day, state=keep).items():
         con.register(f"{name}_arrow", table)
         con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")  # noqa: S608 - names from RESULTS/STATE_TABLES
         con.unregister(f"{name}_arrow")

@@ -1,6 +1,6 @@
 """Two engines, one definition: a small bank through DuckDB and through Spark gives identical results.
 
-The DuckDB engine (`engine.compute`, the production default) runs the Ibis definitions of `portable.py`
+The DuckDB engine (`targets.compute_duckdb`, the production default) runs the Ibis definitions of `definitions.py`
 compiled to DuckDB SQL; they are compared with the same definitions run on Spark (local mode): same
 rows, integer counts and dates equal, money equal to the cent. With and without running state: a run
 that reads the state kept by earlier runs equals a bootstrap run of the same date, on either engine.
@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from keyclient.pipeline import engine, portable
+from keyclient.pipeline import definitions, engine, targets
 from keyclient.pipeline.models import ClientBankOutflow, ClientDailyIndicator
 from keyclient.pipeline.services import MONEY, run_date
 from keyclient.pipeline.tests.test_pipeline import EXPECTED_LI, EXPECTED_ZHANG, LI, ZHANG, D, lake, values
@@ -42,12 +42,12 @@ TYPES = ["salary", "card_spend", "transfer_out", "transfer_in", "fee", "product_
 
 
 @pytest.fixture(scope="module")
-def spark() -> Iterator[portable.SparkTarget]:
+def spark() -> Iterator[targets.SparkTarget]:
     warehouse = tempfile.mkdtemp(prefix="keyclient-spark-test-")
     os.environ["KEYCLIENT_SPARK_WAREHOUSE"] = warehouse
     logging.getLogger("py4j").setLevel(logging.WARNING)  # py4j logs to a closed stream at exit
-    session = portable.spark_session("local[2]")
-    yield portable.SparkTarget(session)
+    session = targets.spark_session("local[2]")
+    yield targets.SparkTarget(session)
     session.stop()
     os.environ.pop("KEYCLIENT_SPARK_WAREHOUSE", None)
     shutil.rmtree(warehouse, ignore_errors=True)
@@ -146,7 +146,7 @@ def normalised(table: pa.Table, keys: list[str], *, every_float: bool = False) -
 def duckdb_engine(lake: Path, day: date, *, keep: bool = False) -> dict[str, pa.Table]:
     """The DuckDB engine's results and state tables for `day` (the state kept in the lake with `keep`)."""
     con = duckdb.connect()
-    engine.compute(con, lake, day)
+    targets.compute_duckdb(con, lake, day)
     if keep:
         engine.write_state(con, lake, day)
     return {name: con.sql(f"SELECT * FROM {name}").to_arrow_table() for name in [*KEYS, *STATE_KEYS]}
@@ -165,8 +165,8 @@ def test_duckdb_and_spark_agree_on_a_small_bank(spark, settings, tmp_path: Path,
     lake = tmp_path / "lake"
     small_bank(lake, day)
     expected = duckdb_engine(lake, day)
-    on_spark = portable.compute(spark, lake, day)
-    on_duckdb = portable.compute(portable.DuckDBTarget(), lake, day)
+    on_spark = definitions.compute(spark, lake, day)
+    on_duckdb = definitions.compute(targets.DuckDBTarget(), lake, day)
     assert len(expected["daily"]) > 150 and len(expected["bank_flows"]) > 5 and len(expected["events"]) > 20
     for name, keys in KEYS.items():
         assert on_spark[name].column_names == expected[name].column_names, name
@@ -223,7 +223,7 @@ def test_a_run_with_state_equals_a_bootstrap_run_and_spark_reads_the_same_state(
         shutil.rmtree(lake / "daily_balances" / f"date={date(day.year, day.month, n)}")
 
     with_state = duckdb_engine(lake, day)
-    on_spark = portable.compute(spark, lake, day, state=True)
+    on_spark = definitions.compute(spark, lake, day, state=True)
     assert (
         len(with_state["daily"]) > 150 and len(with_state["windows"]) > 150 and len(with_state["events"]) > 20
     )
