@@ -156,3 +156,27 @@ def reset_sequence(table: str) -> None:
             + "), 0) + 1, false)",
             [table],
         )
+
+
+Columns = Sequence[tuple[str, str]]  # (column name, SQL type) of a temporary table
+
+
+def q(name: str) -> str:
+    """`name` quoted as an identifier of the CRM database."""
+    return connection.ops.quote_name(name)
+
+
+def stage(name: str, columns: Columns, rows: Iterable[Sequence[Any]]) -> int:
+    """Create the temporary table `name` in the CRM database (replacing one left by this connection)
+    and fill it with `rows`; the number of rows written."""
+    temp = "pg_temp" if connection.vendor == "postgresql" else "temp"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {temp}.{q(name)}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {q(name)} ({', '.join(f'{q(c)} {t}' for c, t in columns)})")
+    return bulk_insert(name, [c for c, _ in columns], rows)
+
+
+def drop(name: str) -> None:
+    """Drop the temporary table `name`."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {q(name)}")

@@ -27,12 +27,10 @@ from django.utils import timezone
 
 from keyclient.audit.actors import Actor, actor_columns
 from keyclient.audit.models import FieldChange
-from keyclient.core.bulk import bulk_insert, indexes_rebuilt
+from keyclient.core.bulk import Columns, bulk_insert, drop, indexes_rebuilt, q, stage
 from keyclient.customers.models import ContactPoint, Customer
 from keyclient.security.crypto import decrypt, encrypt
 from keyclient.security.masking import MASKERS, mask_id_number, mask_phone
-
-Columns = Sequence[tuple[str, str]]  # (column, SQL type)
 
 TRACKED = (
     "name", "kind", "gender", "birth_date", "industry", "registration_no", "id_type", "id_number", "mobile",
@@ -46,10 +44,6 @@ CUSTOMER, CONTACT = Customer._meta.label, ContactPoint._meta.label
 CHANGE_COLUMNS = ["at", "actor_id", "actor_name", "model", "object_id", "customer_id", "field", "old", "new"]
 
 
-def q(name: str) -> str:
-    return connection.ops.quote_name(name)
-
-
 def masked(field: str, value: str | None) -> str:
     """The form a personal value takes in the audit (`id_number`, `mobile`)."""
     return MASKED[field](value)
@@ -61,19 +55,6 @@ def masked_contact(kind: str, value: str | None) -> str:
 
 def _field(column: str) -> str:
     return column.removesuffix("_id") if column in ("home_org_unit_id", "primary_rm_id") else column
-
-
-def _stage(name: str, columns: Columns, rows: Iterable[Sequence[Any]]) -> int:
-    temp = "pg_temp" if connection.vendor == "postgresql" else "temp"
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {temp}.{q(name)}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {q(name)} ({', '.join(f'{q(c)} {t}' for c, t in columns)})")
-    return bulk_insert(name, [c for c, _ in columns], rows)
-
-
-def _drop(name: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE {q(name)}")
 
 
 def _who(actor: Actor) -> tuple[Any, ...]:
@@ -99,8 +80,8 @@ def update_customers(*, actor: Actor, columns: Columns, rows: Iterable[Sequence[
     value decrypted and masked only for those rows. `<field>__masked` columns are not written."""
     names = [c for c, _ in columns]
     staged = "customer_writes"
-    if not _stage(staged, [("id", "BIGINT"), *columns], rows):
-        _drop(staged)
+    if not stage(staged, [("id", "BIGINT"), *columns], rows):
+        drop(staged)
         return 0
     table = q(Customer._meta.db_table)
     at, actor_id, actor_name = _who(actor)
@@ -132,7 +113,7 @@ def update_customers(*, actor: Actor, columns: Columns, rows: Iterable[Sequence[
         sets = ", ".join(f"{q(c)} = s.{q(c)}" for c in names if not c.endswith("__masked"))
         cursor.execute(f"UPDATE {table} SET {sets} FROM {q(staged)} AS s WHERE {table}.id = s.id")  # noqa: S608 - quoted column names
         updated = cursor.rowcount
-    _drop(staged)
+    drop(staged)
     return updated
 
 
@@ -172,7 +153,7 @@ def add_contacts(*, actor: Actor, rows: Iterable[tuple[int, str, str, bool]]) ->
     if not added:
         return 0
     staged = "contact_writes"
-    _stage(staged, [("customer_id", "BIGINT"), ("kind", "VARCHAR(10)"), ("masked", "TEXT")], audit)
+    stage(staged, [("customer_id", "BIGINT"), ("kind", "VARCHAR(10)"), ("masked", "TEXT")], audit)
     with connection.cursor() as cursor:
         cursor.execute(
             f"""INSERT INTO {q(FieldChange._meta.db_table)} ({", ".join(q(c) for c in CHANGE_COLUMNS)})
@@ -183,7 +164,7 @@ def add_contacts(*, actor: Actor, rows: Iterable[tuple[int, str, str, bool]]) ->
             WHERE p.id > %s""",  # noqa: S608 - model table names, quoted; values bound
             [at, actor_id, actor_name, CONTACT, last],
         )
-    _drop(staged)
+    drop(staged)
     return added
 
 
@@ -225,9 +206,9 @@ def demote_contacts(*, actor: Actor, rows: Sequence[tuple[int, int]]) -> int:
 def _by_ids(table: str, ids: list[int], head: str, params: Sequence[Any] = ()) -> int:
     """One statement over the staged ids: `head` (with `{table}`) followed by the staged id list."""
     staged = "contact_ids"
-    _stage(staged, [("id", "BIGINT")], ((i,) for i in ids))
+    stage(staged, [("id", "BIGINT")], ((i,) for i in ids))
     with connection.cursor() as cursor:
         cursor.execute(f"{head.format(table=q(table))} (SELECT id FROM {q(staged)})", list(params))  # noqa: S608 - fixed statements of this module, quoted names
         done = cursor.rowcount
-    _drop(staged)
+    drop(staged)
     return done

@@ -18,15 +18,10 @@ import duckdb
 import pyarrow as pa
 from django.db import connection
 
-from keyclient.core.bulk import bulk_insert
+from keyclient.core.bulk import Columns, drop, q, stage
 
-Columns = Sequence[tuple[str, str]]  # (name, SQL type)
 INTEGER_TYPES = {"BIGINT", "INTEGER", "BOOLEAN"}
 BATCH = 50_000
-
-
-def q(name: str) -> str:
-    return connection.ops.quote_name(name)
 
 
 def rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple]:
@@ -85,20 +80,6 @@ def pull(con: duckdb.DuckDBPyConnection, name: str, columns: Columns, table: str
                 yield from batch
 
     return to_duckdb(con, name, columns, fetch())
-
-
-def stage(name: str, columns: Columns, data: Iterable[Sequence[Any]]) -> int:
-    """Create the temporary table `name` in the CRM database and fill it with `data`."""
-    temp = "pg_temp" if connection.vendor == "postgresql" else "temp"
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {temp}.{q(name)}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {q(name)} ({', '.join(f'{q(c)} {t}' for c, t in columns)})")
-    return bulk_insert(name, [c for c, _ in columns], data)
-
-
-def drop(name: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE {q(name)}")
 
 
 def update_from(table: str, staged: str, columns: Sequence[str], key: str = "id") -> int:
