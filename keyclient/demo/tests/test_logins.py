@@ -44,14 +44,14 @@ def test_all_lists_every_staff_member_and_marks_the_demo_authenticators(bank) ->
     )
     rows = [line for line in printed("--all") if line.startswith("  ")]
     assert [row.split()[1] for row in rows] == [
-        "E1004", "E1001*", "E1002", "E1005", "E1003", "E1006", "E1007", "E1008", "E1009", "E1010",
+        "E1004", "E1001*", "E1002", "E1011", "E1005", "E1003", "E1006", "E1007", "E1008", "E1009", "E1010",
     ]  # fmt: skip
     assert rows[2].split()[2:] == ["孙二", "北京海淀支行", "·", "海淀一队"]
 
 
 def test_the_columns_line_up_with_chinese_text(bank) -> None:  # type: ignore[no-untyped-def]
     rows = [line for line in printed("--all") if line.startswith("  ")]
-    assert len(rows) == 10
+    assert len(rows) == 11
     assert {tuple(columns(row)) for row in rows} == {(2, 26, 36, 45)}
 
 
