@@ -18,7 +18,8 @@ DEMO_FROM = $(shell date -d "$$(date -d $(DEMO_AS_OF) +%Y-%m-01) -$$(( $(DEMO_MO
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_SETTINGS := keyclient.config.settings_test_pg
-PYTEST_ARGS ?=
+# Two pytest-xdist workers (the machines have two cores); `make test PYTEST_ARGS=` runs serially.
+PYTEST_ARGS ?= -n 2
 # mypy's scope (docs/development/typing.md): who may do what and its record, and every app's write verbs.
 TYPED_PACKAGES := keyclient/security keyclient/audit keyclient/customers
 TYPED_PATHS = $(TYPED_PACKAGES) $(filter-out $(addsuffix /%,$(TYPED_PACKAGES)),$(wildcard keyclient/*/services.py))
