@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,11 +23,13 @@ from keyclient.audit.services import record_event
 from keyclient.core.progress import progress_bar
 from keyclient.customers.models import Customer
 from keyclient.intake import lake, landing
+from keyclient.intake.compile import read_extract
 from keyclient.intake.crm import write_crm
 from keyclient.intake.formats import EXTRACTS, Extract
-from keyclient.intake.mapping import load_mapping
+from keyclient.intake.mapping import Mapping, load_mapping
 from keyclient.intake.models import IntakeJob
-from keyclient.intake.validate import IntakeError, Staged, find_files, lit, read_extract, validate
+from keyclient.intake.sources import Reader, find_files
+from keyclient.intake.validate import IntakeError, Staged, lit, validate
 from keyclient.jobs.locks import batch_lock
 from keyclient.org.models import OrgUnit, User
 from keyclient.products.models import Product
@@ -85,28 +88,12 @@ def _run(
     if not source.is_dir():
         raise IntakeError(f"{source} is not a directory")
     con = duckdb.connect()
-    con.execute(
-        "CREATE TABLE rejects (extract VARCHAR, file VARCHAR, line BIGINT, field VARCHAR, reason VARCHAR)"
-    )
-    _references(con)
-    staged: list[Staged] = []
     bar = progress_bar(total=len(EXTRACTS) + 2, desc=f"intake {load_date}", unit="step", disable=not progress)
-    for extract in EXTRACTS:
-        bar.set_postfix_str(extract.name)
-        files = find_files(source, extract, mapping)
-        if not files:
-            if extract.required_file:
-                raise IntakeError(f"no {extract.name} extract under {source}")
-            bar.update()
-            continue
-        item = Staged(extract, files)
-        read_extract(con, item, mapping, workdir)
-        validate(con, extract, mapping, load_date, history=history)
-        key = {"products": "product_code", "customers": "customer_no"}.get(extract.name)
-        if key:
-            con.execute(f"INSERT INTO ref_{extract.name} SELECT {key} FROM ok_{extract.name}")  # noqa: S608 - declared names
-        staged.append(item)
-        bar.update()
+    staged, problems = stage(con, source, mapping, load_date, history, workdir, bar.update)
+    if problems:
+        raise IntakeError(
+            "; ".join(problems) if len(problems) == 1 else "\n".join(["nothing was loaded:", *problems])
+        )
     counts = _counts(con, staged)
     job.counts = counts
     job.rows_read = sum(c["read"] for c in counts.values())
@@ -154,6 +141,46 @@ def _run(
     bar.set_postfix_str("crm")
     bar.update()
     bar.close()
+
+
+def stage(
+    con: duckdb.DuckDBPyConnection,
+    source: Path,
+    mapping: Mapping,
+    load_date: date,
+    history: bool,
+    workdir: Path,
+    step: Callable[[], object] = lambda: None,
+) -> tuple[list[Staged], list[str]]:
+    """Read and validate every extract under `source` into `con` (`ok_<name>` and `rejects`), writing
+    nothing else. Returns what was staged and every problem met (a missing file, a mapping that does
+    not fit the files); an extract with a problem is not validated, the others are."""
+    con.execute(
+        "CREATE TABLE rejects (extract VARCHAR, file VARCHAR, line BIGINT, field VARCHAR, reason VARCHAR)"
+    )
+    _references(con)
+    reader = Reader(con, source, mapping, workdir)
+    staged: list[Staged] = []
+    problems: list[str] = []
+    for extract in EXTRACTS:
+        files = find_files(source, extract, mapping)
+        if not files:
+            if extract.required_file:
+                problems.append(f"no {extract.name} extract under {source}")
+            step()
+            continue
+        item = Staged(extract, files)
+        if found := read_extract(con, item, mapping, reader):
+            problems += found
+            step()
+            continue
+        validate(con, extract, mapping, load_date, history=history)
+        key = {"products": "product_code", "customers": "customer_no"}.get(extract.name)
+        if key:
+            con.execute(f"INSERT INTO ref_{extract.name} SELECT {key} FROM ok_{extract.name}")  # noqa: S608 - declared names
+        staged.append(item)
+        step()
+    return staged, problems
 
 
 def _references(con: duckdb.DuckDBPyConnection) -> None:
