@@ -94,12 +94,12 @@ def _run(
         raise IntakeError(
             "; ".join(problems) if len(problems) == 1 else "\n".join(["nothing was loaded:", *problems])
         )
-    counts = _counts(con, staged)
+    counts = extract_counts(con, staged)
     job.counts = counts
     job.rows_read = sum(c["read"] for c in counts.values())
     job.rows_rejected = sum(c["rejected"] for c in counts.values())
     job.rows_accepted = sum(c["accepted"] for c in counts.values())
-    job.reject_summary = _summary(con)
+    job.reject_summary = reject_summary(con)
     job.reject_file = str(_write_rejects(con, root, job))
     over = [
         f"{name}: {c['rejected']:,} of {c['read']:,} rows rejected"
@@ -196,7 +196,7 @@ def _references(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE TABLE ref_{name} AS SELECT code FROM crm_{name}")  # noqa: S608 - names from the dict above
 
 
-def _counts(con: duckdb.DuckDBPyConnection, staged: list[Staged]) -> dict[str, dict[str, int]]:
+def extract_counts(con: duckdb.DuckDBPyConnection, staged: list[Staged]) -> dict[str, dict[str, int]]:
     counts = {}
     for item in staged:
         name = item.extract.name
@@ -208,7 +208,7 @@ def _counts(con: duckdb.DuckDBPyConnection, staged: list[Staged]) -> dict[str, d
     return counts
 
 
-def _summary(con: duckdb.DuckDBPyConnection, top: int = 20) -> list[dict[str, Any]]:
+def reject_summary(con: duckdb.DuckDBPyConnection, top: int = 20) -> list[dict[str, Any]]:
     rows = con.execute(
         """SELECT extract, field, regexp_replace(reason, ': .*$', '') AS rule, count(*) AS n, min(file || ':' || line)
         FROM rejects GROUP BY ALL ORDER BY n DESC, extract, field LIMIT ?""",

@@ -97,13 +97,9 @@ class Reader:
             if path.suffix == ".parquet":
                 rel.params[f"{tag}p{index}"] = str(path)
                 relation = PARQUET.format(p=f"{tag}p{index}")
-                header = [
-                    r[0]
-                    for r in self.con.execute(
-                        f"DESCRIBE SELECT * FROM {relation}", {f"{tag}p{index}": str(path)}
-                    ).fetchall()  # noqa: S608 - our relation, the path bound
-                    if r[0] != "file_row_number"
-                ]
+                describe = f"DESCRIBE SELECT * FROM {relation}"  # noqa: S608 - our relation, the path bound
+                rows = self.con.execute(describe, {f"{tag}p{index}": str(path)}).fetchall()
+                header = [r[0] for r in rows if r[0] != "file_row_number"]
                 line = "file_row_number + 1"
             else:
                 header = self._csv(table, path, extract, index, name)

@@ -1,4 +1,6 @@
-"""`keyclient intake load DIR --date YYYY-MM-DD [--mapping FILE]`: validate and land one date's extracts."""
+"""`keyclient intake load DIR --date YYYY-MM-DD [--mapping FILE]`: validate and land one date's extracts;
+`keyclient intake check DIR [--mapping FILE] [--date YYYY-MM-DD]`: the same as a dry run that lands nothing
+and reports every problem (exit status 1 when there is any)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from keyclient.intake.check import CheckReport, check_extracts
 from keyclient.intake.mapping import MappingError
 from keyclient.intake.services import DEFAULT_MAX_REJECT_RATE, load_extracts
 from keyclient.intake.validate import IntakeError
@@ -34,7 +37,28 @@ class Command(BaseCommand):
             help="fail the whole load when an extract rejects more than this share (default 0.01)",
         )
 
+        check = sub.add_parser(
+            "check", help="dry-run a load with a mapping: report every problem, land nothing"
+        )
+        check.add_argument("source", type=Path)
+        check.add_argument("--mapping", type=Path, help="TOML or YAML mapping of the bank's layout")
+        check.add_argument(
+            "--date", type=date.fromisoformat, help="the business date (default: any date is accepted)"
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["verb"] == "check":
+            report = check_extracts(
+                source=options["source"], mapping_path=options["mapping"], load_date=options["date"]
+            )
+            self._report(report)
+            if not report.clean:
+                raise CommandError(
+                    f"check found {len(report.problems)} problem(s) and "
+                    f"{sum(c['rejected'] for c in report.counts.values()):,} rejected line(s)",
+                    returncode=1,
+                )
+            return
         try:
             job = load_extracts(
                 source=options["source"],
@@ -56,3 +80,25 @@ class Command(BaseCommand):
         self.stdout.write("  CRM: " + " · ".join(f"{name} {c:,}" for name, c in written.items()))
         if job.rows_rejected:
             self.stdout.write(f"  rejects: {job.reject_file}")
+
+    def _report(self, report: CheckReport) -> None:
+        out = self.stdout.write
+        out(f"Problems ({len(report.problems)}):" if report.problems else "Problems: none")
+        for problem in report.problems:
+            out(f"  - {problem}")
+        for name, c in report.counts.items():
+            out(f"  {name:<16}{c['read']:>12,} read {c['accepted']:>12,} ok {c['rejected']:>8,} rejected")
+        if report.unmapped_codes:
+            out("Codes without a mapping (add them to the field's code map):")
+            for row in report.unmapped_codes:
+                out(f"  {row['extract']}.{row['field']}: {row['reason']} × {row['count']:,}")
+        if report.reasons:
+            out("Reject reasons:")
+            for row in report.reasons:
+                out(
+                    f"  {row['extract']}.{row['field']}: {row['reason']} × {row['count']:,} (first {row['first']})"
+                )
+        if report.samples:
+            out("Sample rejected lines:")
+            for file, line, name, reason in report.samples:
+                out(f"  {file}:{line} {name}: {reason}")
