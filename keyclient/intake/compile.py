@@ -93,12 +93,11 @@ def read_extract(
         names = ", ".join(ident(c.name) for c in ext.columns)
         query = f"SELECT min(_file) AS _file, min(_line) AS _line, {names} FROM ({query}) GROUP BY ALL"  # noqa: S608 - our columns
     con.execute(f"CREATE OR REPLACE TABLE raw_{ext.name} AS {query}", params)
-    staged.rows = (
-        con.execute(f"SELECT count(*) FROM raw_{ext.name}").fetchone()[0]  # noqa: S608 - our table's name
-        + con.execute(
-            "SELECT count(DISTINCT (file, line)) FROM rejects WHERE extract = ?", [ext.name]
-        ).fetchone()[0]
-    )
+    read = con.execute(f"SELECT count(*) FROM raw_{ext.name}").fetchall()  # noqa: S608 - our table's name
+    broken = con.execute(
+        "SELECT count(DISTINCT (file, line)) FROM rejects WHERE extract = ?", [ext.name]
+    ).fetchall()
+    staged.rows = read[0][0] + broken[0][0]
     return []
 
 
@@ -139,7 +138,11 @@ def _field(
     if found is None:
         if spec.implicit and not column.required:
             return "NULL"
-        if spec.implicit:
+        if spec.implicit and mapping.fields.get(extract):
+            problems.append(
+                f"{at}: a required field, not mapped, and {rel.describe()} has no column {spec.text!r}"
+            )
+        elif spec.implicit:
             problems.append(f"{rel.describe()}: required column {spec.text!r} is missing from the file")
         else:
             problems.append(f"{at}: unknown source column {spec.text!r} in {rel.describe()}")

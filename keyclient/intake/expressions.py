@@ -34,7 +34,7 @@ FUNCTIONS = frozenset(
 )  # fmt: skip
 
 # The tree nodes that are not function calls and may appear (operators, literals, CASE, CAST…).
-NODES: tuple[type[exp.Expression], ...] = (
+NODES: tuple[type[exp.Expr], ...] = (
     exp.Column, exp.Identifier, exp.Literal, exp.Boolean, exp.Null, exp.Paren, exp.Neg, exp.Not,
     exp.Add, exp.Sub, exp.Mul, exp.Div, exp.IntDiv, exp.Mod, exp.DPipe,
     exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.And, exp.Or, exp.Is, exp.In, exp.Between,
@@ -43,7 +43,7 @@ NODES: tuple[type[exp.Expression], ...] = (
 )  # fmt: skip
 
 # sqlglot parses some functions into typed nodes; their DuckDB names (the rest are `Anonymous`).
-_TYPED_NAMES: dict[type[exp.Expression], str] = {
+_TYPED_NAMES: dict[type, str] = {
     exp.Abs: "abs", exp.Ceil: "ceil", exp.Coalesce: "coalesce", exp.Concat: "concat",
     exp.ConcatWs: "concat_ws", exp.Day: "day", exp.Floor: "floor", exp.Greatest: "greatest",
     exp.Least: "least", exp.Left: "left", exp.Length: "length", exp.Lower: "lower", exp.Pad: "lpad",
@@ -68,7 +68,7 @@ class ColumnRef:
     column: str
 
 
-def parse(text: str) -> exp.Expression:
+def parse(text: str) -> exp.Expr:
     """The one expression of `text`, checked against the allow-list (raises `ExpressionError`)."""
     try:
         trees = sqlglot.parse(text, dialect="duckdb")
@@ -84,7 +84,7 @@ def parse(text: str) -> exp.Expression:
     return tree
 
 
-def _check(node: exp.Expression) -> None:
+def _check(node: exp.Expr) -> None:
     if isinstance(node, exp.Subquery | exp.Select | exp.Query | exp.Exists):
         raise ExpressionError("subqueries are not allowed")
     if isinstance(node, exp.Table | exp.From | exp.Join):
@@ -119,19 +119,19 @@ def function_name(node: exp.Func) -> str:
     return _TYPED_NAMES.get(type(node), node.sql_name().lower())
 
 
-def references(tree: exp.Expression) -> list[ColumnRef]:
+def references(tree: exp.Expr) -> list[ColumnRef]:
     """The columns `tree` reads, in order of appearance (once each)."""
     refs = [ColumnRef(str(c.table), str(c.name)) for c in tree.find_all(exp.Column)]
     return list(dict.fromkeys(refs))
 
 
 def compile_expression(
-    tree: exp.Expression, column: Callable[[ColumnRef], str], params: dict[str, str], prefix: str
+    tree: exp.Expr, column: Callable[[ColumnRef], str], params: dict[str, str], prefix: str
 ) -> str:
     """The SQL of the checked `tree`: each column reference becomes `column(ref)` (a qualified,
     quoted identifier) and each string literal a parameter `$<prefix><n>` added to `params`."""
 
-    def rewrite(node: exp.Expression) -> exp.Expression:
+    def rewrite(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Column):
             return sqlglot.parse_one(column(ColumnRef(str(node.table), str(node.name))), dialect="duckdb")
         if isinstance(node, exp.Literal) and node.is_string:

@@ -82,7 +82,7 @@ class Field:
     source: str = ""
     options: dict[str, Any] = field(default_factory=dict)
     implicit: bool = False
-    tree: exp.Expression | None = None
+    tree: exp.Expr | None = None
 
 
 @dataclass

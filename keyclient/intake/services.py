@@ -210,7 +210,7 @@ def extract_counts(con: duckdb.DuckDBPyConnection, staged: list[Staged]) -> dict
 
 def reject_summary(con: duckdb.DuckDBPyConnection, top: int = 20) -> list[dict[str, Any]]:
     rows = con.execute(
-        """SELECT extract, field, regexp_replace(reason, ': .*$', '') AS rule, count(*) AS n, min(file || ':' || line)
+        """SELECT extract, field, regexp_replace(reason, ': .*$', '') AS rule, count(*) AS n, arg_min(file || ':' || line, (file, line))
         FROM rejects GROUP BY ALL ORDER BY n DESC, extract, field LIMIT ?""",
         [top],
     ).fetchall()

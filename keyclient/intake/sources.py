@@ -37,8 +37,9 @@ class Relation:
     headers: dict[str, set[str]] = field(default_factory=dict)  # file name -> its columns
 
     def resolve(self, name: str) -> str | None:
-        """The source's column called `name` (exactly, else the one column equal ignoring case)."""
-        if name in self.columns:
+        """The source's column called `name` (exactly, else the one column equal ignoring case);
+        `_file` and `_line` are the file's name and the line's number (header = line 1)."""
+        if name in self.columns or name in {"_file", "_line"}:
             return name
         folded = [c for c in self.columns if c.lower() == name.lower()]
         return folded[0] if len(folded) == 1 else None
