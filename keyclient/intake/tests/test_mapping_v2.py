@@ -325,3 +325,17 @@ def test_a_version_1_mapping_still_loads(bank, lake: Path, tmp_path: Path) -> No
         0,
         2,
     )
+
+
+def test_the_documented_example_and_the_example_mappings_are_valid(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[3]
+    page = (root / "docs" / "intake.md").read_text(encoding="utf-8")
+    example = page.split("## Loading your own bank", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "doc.toml").write_text(example, encoding="utf-8")
+    documented = load_mapping(tmp_path / "doc.toml")
+    assert documented.field_option("customers", "birth_date", "century_pivot") == 30
+    assert documented.field_option("customers", "open_date", "date_format") == "%Y%m%d"
+    assert documented.option("daily_balances", "date_format") == "%y%m%d"
+    for name in ("churn_modelling", "bank_marketing"):
+        mapping = load_mapping(root / "examples" / "mappings" / f"{name}.toml")
+        assert mapping.fields["customers"]["kind"].text == "individual"
