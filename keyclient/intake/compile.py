@@ -15,8 +15,9 @@ all of them, and the extract is not built; nothing is read twice.
 from __future__ import annotations
 
 import duckdb
+from sqlglot import exp
 
-from keyclient.intake.expressions import compile_expression
+from keyclient.intake.expressions import ColumnRef, compile_expression
 from keyclient.intake.formats import Column
 from keyclient.intake.mapping import Field, Mapping
 from keyclient.intake.sources import Reader, Relation
@@ -115,20 +116,19 @@ def _field(
     if spec.kind == "value":
         params[f"v{n}"] = spec.text
         return f"CAST(${f'v{n}'} AS VARCHAR)"
-    if spec.kind == "expr":
-        assert spec.tree is not None
-        missing = []
+    if spec.kind == "expr" and spec.tree is not None:
+        missing: list[str] = []
 
-        def qualified(ref):  # type: ignore[no-untyped-def]
+        def qualified(ref: ColumnRef) -> exp.Expr:
             alias, rel = rels.get(ref.source, ("", None))
             found = rel.resolve(ref.column) if rel else None
             if found is None:
                 where = rel.describe() if rel else f"source {ref.source}"
                 missing.append(f"{at}: unknown source column {ref.column!r} in {where}")
-                return "NULL"
-            return f"{alias}.{ident(found)}"
+                return exp.null()
+            return exp.column(found, table=alias, quoted=True)
 
-        sql = compile_expression(spec.tree, qualified, params, f"e{n}_")  # type: ignore[arg-type]
+        sql = compile_expression(spec.tree, qualified, params, f"e{n}_")
         problems.extend(dict.fromkeys(missing))
         return None if missing else sql
     if spec.source not in rels:

@@ -126,14 +126,14 @@ def references(tree: exp.Expr) -> list[ColumnRef]:
 
 
 def compile_expression(
-    tree: exp.Expr, column: Callable[[ColumnRef], str], params: dict[str, str], prefix: str
+    tree: exp.Expr, column: Callable[[ColumnRef], exp.Expr], params: dict[str, object], prefix: str
 ) -> str:
     """The SQL of the checked `tree`: each column reference becomes `column(ref)` (a qualified,
-    quoted identifier) and each string literal a parameter `$<prefix><n>` added to `params`."""
+    quoted column) and each string literal a parameter `$<prefix><n>` added to `params`."""
 
     def rewrite(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Column):
-            return sqlglot.parse_one(column(ColumnRef(str(node.table), str(node.name))), dialect="duckdb")
+            return column(ColumnRef(str(node.table), str(node.name)))
         if isinstance(node, exp.Literal) and node.is_string:
             name = f"{prefix}{len(params)}"
             params[name] = str(node.this)
