@@ -13,12 +13,12 @@ from django.core.management import CommandError, call_command
 
 from keyclient.audit.models import BusinessEvent
 from keyclient.customers.models import Customer
-from keyclient.intake.formats import TXN_TYPES
-from keyclient.intake.mapping import MappingError, load_mapping
+from keyclient.intake.formats import TXN_TYPES, Column
+from keyclient.intake.mapping import Mapping, MappingError, load_mapping
 from keyclient.intake.models import IntakeJob
 from keyclient.intake.services import load_extracts
 from keyclient.intake.tests.extracts import GOOD, LOAD_DATE, read_rejects, write_day
-from keyclient.intake.validate import IntakeError
+from keyclient.intake.validate import IntakeError, typed
 
 
 @pytest.fixture
@@ -339,3 +339,44 @@ def test_the_documented_example_and_the_example_mappings_are_valid(tmp_path: Pat
     for name in ("churn_modelling", "bank_marketing"):
         mapping = load_mapping(root / "examples" / "mappings" / f"{name}.toml")
         assert mapping.fields["customers"]["kind"].text == "individual"
+
+
+@pytest.mark.parametrize(
+    ("text", "pivot", "expected"),
+    [
+        ("291231", 30, date(2029, 12, 31)),
+        ("300101", 30, date(1930, 1, 1)),
+        ("450301", 30, date(1945, 3, 1)),
+        ("450301", 50, date(2045, 3, 1)),
+        ("000229", 30, date(2000, 2, 29)),
+        ("450301", None, date(2045, 3, 1)),  # DuckDB's own rule: 00-68 -> 20YY
+        ("690301", None, date(1969, 3, 1)),
+        ("451301", 30, None),
+    ],
+)
+def test_two_digit_years_follow_the_century_pivot(
+    text: str, pivot: int | None, expected: date | None
+) -> None:
+    options = {"date_format": "%y%m%d", **({"century_pivot": pivot} if pivot is not None else {})}
+    params: dict[str, object] = {}
+    sql = typed(Column("birth_date", "date"), Mapping(options=options), "customers", params, 0)
+    assert duckdb.execute(
+        f"SELECT {sql} FROM (SELECT $t AS birth_date)", {**params, "t": text}
+    ).fetchall() == [(expected,)]
+
+
+@pytest.mark.parametrize(
+    ("text", "options", "expected"),
+    [
+        ("1.234,50", {"decimal": ",", "thousands": "."}, 1234.5),
+        ("-0,5", {"decimal": ","}, -0.5),
+        ("1.234,50", {"decimal": ","}, None),  # a dot is not a thousands separator unless declared
+        ("1,234.50", {"thousands": ","}, 1234.5),
+    ],
+)
+def test_decimal_comma_and_thousands(text: str, options: dict[str, str], expected: float | None) -> None:
+    params: dict[str, object] = {}
+    sql = typed(Column("deposit", "decimal"), Mapping(options=options), "daily_balances", params, 0)
+    assert duckdb.execute(f"SELECT {sql} FROM (SELECT $t AS deposit)", {**params, "t": text}).fetchall() == [
+        (expected,)
+    ]
