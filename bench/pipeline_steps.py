@@ -285,7 +285,7 @@ def step_intake(args: argparse.Namespace) -> dict[str, Any]:
     clock.patch(services, "_references", "references")
     clock.patch(services, "read_extract", lambda con, staged, *a, **k: f"read {staged.extract.name}")
     clock.patch(services, "validate", lambda con, ext, *a, **k: f"validate {ext.name}")
-    clock.patch(services, "_counts", "counts")
+    clock.patch(services, "extract_counts", "counts")
     clock.patch(services, "_write_rejects", "rejects file")
     clock.patch(services, "_land", lambda con, ext, *a, **k: f"land {ext.name}")
     clock.patch(services, "_upsert_products", "crm products")
