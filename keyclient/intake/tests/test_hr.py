@@ -234,3 +234,48 @@ def test_without_home_org_code_a_bank_with_a_tree_uses_its_head_office(
     load_extracts(source=write_day(tmp_path / "in", {"customers": customers}), load_date=LOAD_DATE)
     assert Customer.objects.get(customer_no="6200000001").home_org_unit.code == "000000"
     assert not OrgUnit.objects.filter(code="HO").exists()
+
+
+def test_a_banks_own_hr_codes_and_columns_load_through_the_mapping(db, lake: Path, tmp_path: Path) -> None:
+    theirs = (
+        "工号,姓名,机构号,岗位,职级,状态\n"
+        "S001,林一,440305,客户经理,高级,在职\n"
+        "S002,林二,440305,客户经理,初级,离职\n"
+        "S003,林队,440305,团队长,,在职\n"
+        "S004,林总,,总行管理,资深,在职\n"
+    )
+    mapping = tmp_path / "bank.toml"
+    mapping.write_text(
+        """[columns.staff]
+"工号" = "staff_no"
+"姓名" = "name"
+"机构号" = "org_code"
+"岗位" = "role"
+"职级" = "grade"
+"状态" = "status"
+
+[codes.staff.role]
+"客户经理" = "relationship_manager"
+"团队长" = "team_lead"
+"总行管理" = "head_office"
+
+[codes.staff.grade]
+"初级" = "junior"
+"高级" = "senior"
+"资深" = "principal"
+
+[codes.staff.status]
+"在职" = "active"
+"离职" = "left"
+""",
+        encoding="utf-8",
+    )
+    customers = CUSTOMERS.replace(",S002,", ",S001,")
+    source = write_day(tmp_path / "in", {**HR_DAY, "staff": theirs, "customers": customers})
+    load_extracts(source=source, load_date=LOAD_DATE, mapping_path=mapping)
+    assert staff() == [
+        ("S001", "林一", "relationship_manager", "senior", "440305", True),
+        ("S002", "林二", "relationship_manager", "junior", "440305", False),
+        ("S003", "林队", "team_lead", "", "440305", True),
+        ("S004", "林总", "head_office", "principal", "440000", True),
+    ]
