@@ -1,9 +1,9 @@
 """The demo bank's HR reference data and logins (org units, teams, staff, enrolled demo logins).
 
-Org units and staff are not core-banking extracts: a bank keeps them in its HR system and the
-administrators maintain them in Keyclient. The demo loads the generator's `org_units` and `staff`
-files here, before the intake (its customers extract names org codes and staff numbers), then
-intake and pipeline load the rest (see `make demo`).
+A bank sends its org units and staff as the intake's HR extract (docs/intake.md). The demo loads
+the generator's `org_units` and `staff` files here, before the intake, with what that extract does
+not carry (RM teams, the demo password, enrolled demo logins); the intake then finds them unchanged
+and loads the rest, and the pipeline follows (see `make demo`).
 """
 
 from __future__ import annotations

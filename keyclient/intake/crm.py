@@ -9,6 +9,7 @@ values only to encrypt them and to compute blind indexes.
 
 | extract | CRM | rule |
 |---|---|---|
+| org_units, staff | `org.OrgUnit`, `org.User` | see `crm_org` (first: clients name them) |
 | products | `products.Product` | upsert by code |
 | customers | `customers.Customer` | insert new clients, update changed ones; the RM of new clients only |
 | customers: mobile, phone2, email, address | `customers.ContactPoint` | see `crm_contacts` |
@@ -37,7 +38,7 @@ from keyclient.customers.choices import Tier
 from keyclient.customers.models import Customer
 from keyclient.customers.pinyin import names_initials
 from keyclient.customers.services import search_keys
-from keyclient.intake import crm_accounts, crm_contacts
+from keyclient.intake import crm_accounts, crm_contacts, crm_org
 from keyclient.intake.staging import apply, pull, rows
 from keyclient.org.models import OrgUnit, User
 from keyclient.products.models import Product
@@ -52,7 +53,8 @@ def write_crm(
     """Write the accepted rows of `extracts` into the CRM database; returns counts of what changed.
     The client master and contact points are written through `keyclient.customers.writer` (with
     field-change rows under `actor`)."""
-    counts = {"products_upserted": upsert_products(con), **upsert_customers(con, actor=actor)}
+    counts = crm_org.write_hr(con, actor=actor, extracts=extracts)  # units and staff first: clients name them
+    counts |= {"products_upserted": upsert_products(con), **upsert_customers(con, actor=actor)}
     pull(con, "crm_ids", [("customer_no", "TEXT"), ("id", "BIGINT")], Customer._meta.db_table)
     pull(con, "crm_product_ids", [("code", "TEXT"), ("id", "BIGINT")], Product._meta.db_table)
     if extracts & {"accounts", "holdings"}:
@@ -122,7 +124,8 @@ def upsert_customers(con: duckdb.DuckDBPyConnection, *, actor: Actor) -> dict[st
             k.mobile_bidx, k.mobile_last4_bidx, coalesce(o.province, '') AS province, coalesce(o.city, '') AS city,
             u.id AS home_org_unit_id, o.status, o.open_date, coalesce(o.risk_tolerance, '') AS risk_tolerance,
             o.risk_assessed_on, s.id AS primary_rm_id, o.id_number, coalesce(o.mobile, '') AS mobile
-        FROM ok_customers o JOIN customer_keys k USING (customer_no) JOIN crm_unit_ids u ON u.code = o.home_org_code
+        FROM ok_customers o JOIN customer_keys k USING (customer_no) JOIN crm_unit_ids u
+            ON u.code = coalesce(o.home_org_code, (SELECT code FROM head_office_code))
         LEFT JOIN crm_user_ids s ON s.username = o.rm_staff_no"""
     )
     pull(con, "have_customers", [("id", "BIGINT"), ("customer_no", "TEXT"), *MASTER], table)

@@ -13,7 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from keyclient.customers.choices import TAG_MAX_LENGTH
+from keyclient.org.choices import OrgLevel, StaffGrade, StaffStatus, UnitStatus
 from keyclient.relationships.choices import LinkSource
+from keyclient.security.roles import Role
 
 PRODUCT_CATEGORIES = (
     "deposit", "time_deposit", "wmp", "fund", "insurance", "precious_metal", "loan", "credit_card",
@@ -80,7 +82,49 @@ class Extract:
 
 
 C = Column
+# The HR extract (org units, then staff) comes first: clients and accounts reference what it lands.
+HR_EXTRACTS: tuple[Extract, ...] = (
+    Extract(
+        "org_units",
+        (
+            C("org_code", required=True, max_length=20),
+            C("name", required=True, max_length=100),
+            C("level", "code", required=True, codes=tuple(OrgLevel.values)),
+            C("parent_code", references="org_units"),
+            C("province", max_length=20),
+            C("city", max_length=20),
+            C("status", "code", codes=tuple(UnitStatus.values)),
+        ),
+        key=("org_code",),
+        required_file=False,
+        description=(
+            "The org tree from the bank's HR system: head office, branches, sub-branches, outlets. A parent "
+            "is a unit of this file or of the CRM; a root has no parent. Units missing from the file are "
+            "left as they are; a unit is closed (`status`), never deleted."
+        ),
+        rules=(Rule("parent_code", "parent_code = org_code", "a unit cannot be its own parent"),),
+    ),
+    Extract(
+        "staff",
+        (
+            C("staff_no", required=True, max_length=150),
+            C("name", required=True, max_length=60),
+            C("org_code", references="org_units"),
+            C("role", "code", required=True, codes=tuple(Role.values)),
+            C("grade", "code", codes=tuple(StaffGrade.values)),
+            C("status", "code", codes=tuple(StaffStatus.values)),
+        ),
+        key=("staff_no",),
+        required_file=False,
+        description=(
+            "Staff from the bank's HR system: each becomes a user (login = `staff_no`) with this role, unit "
+            "and grade; without `org_code`, in the head office. A leaver (`left`) is deactivated, never "
+            "deleted; staff missing from the file are left as they are."
+        ),
+    ),
+)
 EXTRACTS: tuple[Extract, ...] = (
+    *HR_EXTRACTS,
     Extract(
         "products",
         (
@@ -114,7 +158,7 @@ EXTRACTS: tuple[Extract, ...] = (
             C("address", personal=True, lake="bidx:address"),
             C("province", max_length=20),
             C("city", max_length=20),
-            C("home_org_code", required=True, references="org_units"),
+            C("home_org_code", references="org_units"),
             C("rm_staff_no", references="staff"),
             C("open_date", "date"),
             C("status", "code", required=True, codes=("active", "dormant", "closed")),
@@ -125,7 +169,7 @@ EXTRACTS: tuple[Extract, ...] = (
         key=("customer_no",),
         description=(
             "The client master: one row per client, individual or corporate. `tags` holds the "
-            "client's tags separated by `;`."
+            "client's tags separated by `;`. Without `home_org_code` a client belongs to the head office."
         ),
         rules=(
             Rule(

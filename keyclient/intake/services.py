@@ -22,7 +22,7 @@ from keyclient.audit.actors import Actor, Job, actor_columns
 from keyclient.audit.services import record_event
 from keyclient.core.progress import progress_bar
 from keyclient.customers.models import Customer
-from keyclient.intake import lake, landing
+from keyclient.intake import crm_org, lake, landing
 from keyclient.intake.compile import read_extract
 from keyclient.intake.crm import write_crm
 from keyclient.intake.formats import EXTRACTS, Extract
@@ -174,8 +174,17 @@ def stage(
             problems += found
             step()
             continue
+        if extract.name == "org_units":
+            crm_org.remember_lines(con)
         validate(con, extract, mapping, load_date, history=history)
-        key = {"products": "product_code", "customers": "customer_no"}.get(extract.name)
+        if extract.name == "org_units":
+            crm_org.check_tree(con)
+        key = {
+            "org_units": "org_code",
+            "staff": "staff_no",
+            "products": "product_code",
+            "customers": "customer_no",
+        }.get(extract.name)
         if key:
             con.execute(f"INSERT INTO ref_{extract.name} SELECT {key} FROM ok_{extract.name}")  # noqa: S608 - declared names
         staged.append(item)

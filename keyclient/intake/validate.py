@@ -145,10 +145,12 @@ def validate(
                 (c.name, f"length({raw}) > {c.max_length}", f"'longer than {c.max_length} characters'")
             )
         if c.references:
+            # A reference to the extract itself (a unit's parent) may also point at a row of this file.
+            own = f" UNION ALL SELECT {ident(ext.key[0])} FROM {table}" if c.references == ext.name else ""  # noqa: S608 - declared names
             checks.append(
                 (
                     c.name,
-                    f"{raw} IS NOT NULL AND {raw} NOT IN (SELECT code FROM ref_{c.references})",  # noqa: S608 - a declared reference
+                    f"{raw} IS NOT NULL AND {raw} NOT IN (SELECT code FROM ref_{c.references}{own})",  # noqa: S608 - a declared reference
                     f"'unknown {labels[c.references]}' || {shown}",
                 )
             )

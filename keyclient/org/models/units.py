@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from keyclient.org.choices import OrgLevel
+from keyclient.org.choices import OrgLevel, UnitStatus
 
 
 class OrgUnit(models.Model):
@@ -29,6 +29,9 @@ class OrgUnit(models.Model):
     path = models.CharField(_("path"), max_length=255, db_index=True)
     province = models.CharField(_("province"), max_length=20, blank=True)
     city = models.CharField(_("city"), max_length=20, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=UnitStatus.choices, default=UnitStatus.ACTIVE
+    )
 
     class Meta:
         verbose_name = _("org unit")

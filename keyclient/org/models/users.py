@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from keyclient.org.choices import StaffGrade
 from keyclient.org.models.units import OrgUnit, Team
 from keyclient.security.roles import (
     Action,
@@ -24,6 +25,7 @@ class User(AbstractUser):
 
     display_name = models.CharField(_("name"), max_length=60, blank=True)
     role = models.CharField(_("role"), max_length=30, choices=Role.choices, default=Role.RELATIONSHIP_MANAGER)
+    grade = models.CharField(_("grade"), max_length=20, choices=StaffGrade.choices, blank=True)
     org_unit = models.ForeignKey(
         OrgUnit,
         verbose_name=_("org unit"),
