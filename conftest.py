@@ -37,3 +37,13 @@ if ON_POSTGRES:
 
 def pytest_report_header() -> str:
     return f"database under test: {'PostgreSQL (throwaway server)' if ON_POSTGRES else 'SQLite'}; chromium: {shutil.which('chromium')}"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _own_lock_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Each test process its own batch-lock folder: the in-memory SQLite test database puts its lock
+    files in `settings.KEYCLIENT_LOCK_DIR`, which pytest-xdist workers would otherwise share (one
+    worker's intake test then finds "another intake run is in progress")."""
+    from django.conf import settings
+
+    settings.KEYCLIENT_LOCK_DIR = tmp_path_factory.mktemp("locks")

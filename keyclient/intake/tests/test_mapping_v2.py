@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 
 from keyclient.audit.models import BusinessEvent
 from keyclient.customers.models import Customer
-from keyclient.intake.formats import TXN_TYPES, Column
+from keyclient.intake.formats import BY_NAME, TXN_TYPES, Column
 from keyclient.intake.mapping import Mapping, MappingError, load_mapping
 from keyclient.intake.models import IntakeJob
 from keyclient.intake.services import load_extracts
@@ -213,7 +213,7 @@ def test_bad_mapping_keys_are_all_reported_at_once(tmp_path: Path) -> None:
     with pytest.raises(MappingError) as failure:
         load_mapping(mapping)
     assert str(failure.value).splitlines()[1:] == [
-        "no extract is called 'nope'; known: ['accounts', 'customers', 'daily_balances', 'holdings', 'links', 'loans', 'products', 'transactions']",
+        f"no extract is called 'nope'; known: {sorted(BY_NAME)}",
         "extract customers: source 'nowhere' is not declared in [sources]",
         "extract customers, field shoe_size: extract customers has no field 'shoe_size'",
         "extract customers, field kind: give exactly one of column, value, expr",
