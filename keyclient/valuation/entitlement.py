@@ -1,0 +1,166 @@
+"""What a client is entitled to and where their service falls short today.
+
+`service_level_for(client)` is the one read the coverage, engagement and service screens use: the
+level of the published policy for the client's tier, or for the tier of a head-office grant in force.
+`service_levels_for(clients)` does the same for a queryset of clients in three queries whatever its
+size, and `with_service_tier(clients)` annotates the tier whose level applies inside SQL, for
+aggregates. None of them scopes: the caller passes clients it reached through the data-scope door.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from keyclient.customers.choices import TeamRole
+from keyclient.customers.models import Customer, ServiceTeamMember
+from keyclient.valuation.choices import PolicyStatus
+from keyclient.valuation.models import ServiceLevelGrant, TierPolicy
+from keyclient.valuation.service_levels import ServiceLevel, default_service_levels, levels_of, tier_label
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A head-office grant in force: the client is served at `tier`'s level."""
+
+    id: int
+    tier: str
+    reason: str
+    granted_by: str
+    granted_at: datetime
+
+
+@dataclass(frozen=True)
+class ResolvedServiceLevel:
+    customer_id: int
+    tier: str  # the client's own tier
+    level: ServiceLevel  # the level that applies: of `tier`, or of the grant's tier
+    policy_version: int | None  # None before any policy is published (the defaults apply)
+    grant: Grant | None
+
+    @property
+    def source(self) -> str:
+        return "grant" if self.grant is not None else "tier"
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """Where today's service falls short of the level: a stable `code` and the sentence shown."""
+
+    code: str
+    text: str
+
+
+def published_levels() -> tuple[int | None, dict[str, ServiceLevel]]:
+    """The published policy's version and levels (one query); the defaults before any is published."""
+    row = TierPolicy.objects.filter(status=PolicyStatus.PUBLISHED).values_list("version", "rules").first()
+    if row is None:
+        return None, levels_of({"service_levels": default_service_levels()})
+    return row[0], levels_of(row[1])
+
+
+def _open_grants(customers: QuerySet[Customer]) -> dict[int, Grant]:
+    rows = ServiceLevelGrant.objects.filter(
+        ended_at__isnull=True, customer__in=customers.order_by().values("pk")
+    ).values_list("id", "customer_id", "tier", "reason", "granted_by__display_name", "granted_at")
+    return {
+        c: Grant(id=i, tier=t, reason=r, granted_by=by or "", granted_at=at) for i, c, t, r, by, at in rows
+    }
+
+
+def service_levels_for(customers: QuerySet[Customer]) -> dict[int, ResolvedServiceLevel]:
+    """The resolved level of every client of `customers`, by id (three queries in all)."""
+    version, levels = published_levels()
+    grants = _open_grants(customers)
+    out = {}
+    for pk, tier in customers.order_by().values_list("pk", "tier"):
+        grant = grants.get(pk)
+        level = levels[grant.tier if grant is not None else tier]
+        out[pk] = ResolvedServiceLevel(
+            customer_id=pk, tier=tier, level=level, policy_version=version, grant=grant
+        )
+    return out
+
+
+def service_level_for(customer: Customer) -> ResolvedServiceLevel:
+    """The level `customer` is entitled to now (policy version, tier, grant)."""
+    return service_levels_for(Customer.objects.filter(pk=customer.pk))[customer.pk]
+
+
+def with_service_tier(customers: QuerySet[Customer]) -> QuerySet[Customer]:
+    """`customers` annotated with `service_tier`: the tier whose level applies (a grant's, else the
+    client's own), computed in SQL so that coverage can count and filter without loading clients."""
+    grant = ServiceLevelGrant.objects.filter(customer=OuterRef("pk"), ended_at__isnull=True).values("tier")[
+        :1
+    ]
+    return customers.annotate(service_tier=Coalesce(Subquery(grant), F("tier")))
+
+
+def shortfalls_for(customers: QuerySet[Customer]) -> dict[int, list[Shortfall]]:
+    """Per client of `customers`, where the people serving them fall short of the level (five queries).
+
+    Checked today: the dedicated RM (an active primary RM), the service team, each team role the level
+    asks for, and the senior sponsor. Contact cadence waits for recorded contacts (engagement)."""
+    resolved = service_levels_for(customers)
+    active_rm = dict(customers.order_by().values_list("pk", "primary_rm__is_active"))
+    roles: dict[int, set[str]] = defaultdict(set)
+    members = ServiceTeamMember.objects.filter(
+        customer__in=customers.order_by().values("pk"), member__is_active=True
+    ).values_list("customer_id", "team_role")
+    for pk, role in members:
+        roles[pk].add(role)
+    role_labels = dict(TeamRole.choices)
+    out: dict[int, list[Shortfall]] = {}
+    for pk, r in resolved.items():
+        level, found = r.level, roles.get(pk, set())
+        gaps = []
+        if level.dedicated_rm and not active_rm.get(pk):
+            gaps.append(Shortfall("no_rm", _("No dedicated relationship manager")))
+        if level.service_team and not found:
+            text = _("%(level)s without a service team") % {"level": tier_label(level.tier)}
+            gaps.append(Shortfall("no_team", text))
+        elif level.service_team:
+            for role in level.team_roles:
+                if role not in found:
+                    text = _("Service team without the role “%(role)s”") % {"role": role_labels[role]}
+                    gaps.append(Shortfall(f"no_{role}", text))
+        if level.senior_sponsor and TeamRole.SENIOR_SPONSOR not in found:
+            gaps.append(Shortfall("no_sponsor", _("No senior sponsor in the service team")))
+        out[pk] = gaps
+    return out
+
+
+def entitlement_data(resolved: ResolvedServiceLevel, shortfalls: list[Shortfall]) -> dict[str, Any]:
+    """The level as plain data (the API's body, and what the client page lays out)."""
+    level, grant = resolved.level, resolved.grant
+    return {
+        "tier": resolved.tier,
+        "level_tier": level.tier,
+        "policy_version": resolved.policy_version,
+        "source": resolved.source,
+        "grant": None
+        if grant is None
+        else {
+            "id": grant.id,
+            "tier": grant.tier,
+            "reason": grant.reason,
+            "granted_by": grant.granted_by,
+            "granted_at": grant.granted_at,
+        },
+        "dedicated_rm": level.dedicated_rm,
+        "service_team": level.service_team,
+        "team_roles": list(level.team_roles),
+        "senior_sponsor": level.senior_sponsor,
+        "contact_every_months": level.contact_every_months,
+        "review_every_months": level.review_every_months,
+        "needs_review_every_months": level.needs_review_every_months,
+        "response_hours": level.response_hours,
+        "benefits": list(level.benefits),
+        "shortfalls": [{"code": s.code, "text": s.text} for s in shortfalls],
+    }
