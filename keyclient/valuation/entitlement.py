@@ -74,18 +74,20 @@ def _open_grants(customers: QuerySet[Customer]) -> dict[int, Grant]:
     }
 
 
+def _resolved(
+    pk: int, tier: str, version: int | None, levels: dict[str, ServiceLevel], grants: dict[int, Grant]
+) -> ResolvedServiceLevel:
+    grant = grants.get(pk)
+    level = levels[grant.tier if grant is not None else tier]
+    return ResolvedServiceLevel(customer_id=pk, tier=tier, level=level, policy_version=version, grant=grant)
+
+
 def service_levels_for(customers: QuerySet[Customer]) -> dict[int, ResolvedServiceLevel]:
     """The resolved level of every client of `customers`, by id (three queries in all)."""
     version, levels = published_levels()
     grants = _open_grants(customers)
-    out = {}
-    for pk, tier in customers.order_by().values_list("pk", "tier"):
-        grant = grants.get(pk)
-        level = levels[grant.tier if grant is not None else tier]
-        out[pk] = ResolvedServiceLevel(
-            customer_id=pk, tier=tier, level=level, policy_version=version, grant=grant
-        )
-    return out
+    rows = customers.order_by().values_list("pk", "tier")
+    return {pk: _resolved(pk, tier, version, levels, grants) for pk, tier in rows}
 
 
 def service_level_for(customer: Customer) -> ResolvedServiceLevel:
@@ -102,38 +104,54 @@ def with_service_tier(customers: QuerySet[Customer]) -> QuerySet[Customer]:
     return customers.annotate(service_tier=Coalesce(Subquery(grant), F("tier")))
 
 
-def shortfalls_for(customers: QuerySet[Customer]) -> dict[int, list[Shortfall]]:
-    """Per client of `customers`, where the people serving them fall short of the level (five queries).
+def entitlements_for(
+    customers: QuerySet[Customer],
+) -> dict[int, tuple[ResolvedServiceLevel, list[Shortfall]]]:
+    """Per client of `customers`, the resolved level and where the people serving them fall short of
+    it (four queries in all).
 
     Checked today: the dedicated RM (an active primary RM), the service team, each team role the level
-    asks for, and the senior sponsor. Contact cadence waits for recorded contacts (engagement)."""
-    resolved = service_levels_for(customers)
-    active_rm = dict(customers.order_by().values_list("pk", "primary_rm__is_active"))
+    asks for, and the senior sponsor (active staff only). Contact cadence waits for recorded contacts
+    (the engagement issue)."""
+    version, levels = published_levels()
+    grants = _open_grants(customers)
+    rows = customers.order_by().values_list("pk", "tier", "primary_rm__is_active")
     roles: dict[int, set[str]] = defaultdict(set)
     members = ServiceTeamMember.objects.filter(
         customer__in=customers.order_by().values("pk"), member__is_active=True
     ).values_list("customer_id", "team_role")
     for pk, role in members:
         roles[pk].add(role)
-    role_labels = dict(TeamRole.choices)
-    out: dict[int, list[Shortfall]] = {}
-    for pk, r in resolved.items():
-        level, found = r.level, roles.get(pk, set())
-        gaps = []
-        if level.dedicated_rm and not active_rm.get(pk):
-            gaps.append(Shortfall("no_rm", _("No dedicated relationship manager")))
-        if level.service_team and not found:
-            text = _("%(level)s without a service team") % {"level": tier_label(level.tier)}
-            gaps.append(Shortfall("no_team", text))
-        elif level.service_team:
-            for role in level.team_roles:
-                if role not in found:
-                    text = _("Service team without the role “%(role)s”") % {"role": role_labels[role]}
-                    gaps.append(Shortfall(f"no_{role}", text))
-        if level.senior_sponsor and TeamRole.SENIOR_SPONSOR not in found:
-            gaps.append(Shortfall("no_sponsor", _("No senior sponsor in the service team")))
-        out[pk] = gaps
-    return out
+    return {
+        pk: (
+            r := _resolved(pk, tier, version, levels, grants),
+            _gaps(r.level, bool(rm_active), roles.get(pk, set())),
+        )
+        for pk, tier, rm_active in rows
+    }
+
+
+def _gaps(level: ServiceLevel, rm_active: bool, found: set[str]) -> list[Shortfall]:
+    gaps = []
+    if level.dedicated_rm and not rm_active:
+        gaps.append(Shortfall("no_rm", _("No dedicated relationship manager")))
+    if level.service_team and not found:
+        text = _("%(level)s without a service team") % {"level": tier_label(level.tier)}
+        gaps.append(Shortfall("no_team", text))
+    elif level.service_team:
+        role_labels = dict(TeamRole.choices)
+        for role in level.team_roles:
+            if role not in found:
+                text = _("Service team without the role “%(role)s”") % {"role": role_labels[role]}
+                gaps.append(Shortfall(f"no_{role}", text))
+    if level.senior_sponsor and TeamRole.SENIOR_SPONSOR not in found:
+        gaps.append(Shortfall("no_sponsor", _("No senior sponsor in the service team")))
+    return gaps
+
+
+def shortfalls_for(customers: QuerySet[Customer]) -> dict[int, list[Shortfall]]:
+    """Per client of `customers`, where today's service falls short of the level (four queries)."""
+    return {pk: gaps for pk, (_r, gaps) in entitlements_for(customers).items()}
 
 
 def entitlement_data(resolved: ResolvedServiceLevel, shortfalls: list[Shortfall]) -> dict[str, Any]:

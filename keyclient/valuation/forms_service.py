@@ -100,7 +100,9 @@ class GrantForm(forms.Form):
 
     def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["tier"].choices = grant_tier_choices(kind)
+        tier = self.fields["tier"]
+        assert isinstance(tier, forms.ChoiceField)
+        tier.choices = grant_tier_choices(kind)
 
 
 class GrantEndForm(forms.Form):

@@ -5,12 +5,13 @@ write goes through `valuation.service_grants`; clients are reached through the d
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from keyclient.audit.actors import StaffRequest
 from keyclient.customers.scope import access_customer, scoped_to_customers
 from keyclient.security.roles import Action, may_edit_tier_policy
 from keyclient.valuation.choices import PolicyStatus
@@ -32,7 +33,7 @@ from keyclient.valuation.service_levels import declared_levels, levels_of
 
 
 @require_http_methods(["GET", "POST"])
-def policy_service_levels(request: HttpRequest, version: int) -> HttpResponse:
+def policy_service_levels(request: StaffRequest, version: int) -> HttpResponse:
     """A version's service levels: a form for a draft; a table for a published or retired version
     (a POST to it is refused with 409 and changes nothing)."""
     if not may_edit_tier_policy(request.user):
@@ -79,7 +80,7 @@ def _back(pk: int) -> str:
 
 
 @require_POST
-def client_grant(request: HttpRequest, pk: int) -> HttpResponse:
+def client_grant(request: StaffRequest, pk: int) -> HttpResponse:
     """Serve the client at another tier's level (head office; a reason of 10 characters at least)."""
     customer = access_customer(request.user, pk, Action.CHANGE)
     form = GrantForm(request.POST, kind=customer.kind)
@@ -96,7 +97,7 @@ def client_grant(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def grant_end(request: HttpRequest, grant_id: int) -> HttpResponse:
+def grant_end(request: StaffRequest, grant_id: int) -> HttpResponse:
     """End a grant in force (head office, with a reason); out of scope is 404."""
     grant = scoped_to_customers(ServiceLevelGrant.objects.all(), request.user).filter(pk=grant_id).first()
     if grant is None:

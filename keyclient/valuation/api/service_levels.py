@@ -16,6 +16,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from keyclient.audit.actors import signed_in
 from keyclient.core.api_errors import ID_ERRORS, INPUT_ERRORS
 from keyclient.customers.choices import TeamRole, Tier
 from keyclient.customers.models import Customer
@@ -23,7 +24,7 @@ from keyclient.customers.scope import access_customer
 from keyclient.security.roles import Action, may_edit_tier_policy
 from keyclient.valuation.api.serializers import service_errors
 from keyclient.valuation.choices import Benefit
-from keyclient.valuation.entitlement import entitlement_data, service_levels_for, shortfalls_for
+from keyclient.valuation.entitlement import entitlement_data, entitlements_for
 from keyclient.valuation.models import ServiceLevelGrant, TierPolicy
 from keyclient.valuation.policy import PolicyError
 from keyclient.valuation.service_grants import (
@@ -73,7 +74,8 @@ class EntitlementSerializer(LevelSerializer):
     tier = serializers.ChoiceField(Tier.choices, help_text="The client's own tier.")
     level_tier = serializers.ChoiceField(Tier.choices, help_text="The tier whose level applies.")
     policy_version = serializers.IntegerField(allow_null=True)
-    source = serializers.ChoiceField(["tier", "grant"])
+    # DRF takes declared fields off the class, so `source` here does not shadow `Field.source`.
+    source = serializers.ChoiceField(["tier", "grant"])  # type: ignore[assignment]
     grant = GrantSerializer(allow_null=True)
     shortfalls = ShortfallSerializer(many=True)
 
@@ -88,8 +90,7 @@ class GrantEndSerializer(serializers.Serializer):
 
 
 def _entitlement(customer: Customer) -> Response:
-    one = Customer.objects.filter(pk=customer.pk)
-    data = entitlement_data(service_levels_for(one)[customer.pk], shortfalls_for(one)[customer.pk])
+    data = entitlement_data(*entitlements_for(Customer.objects.filter(pk=customer.pk))[customer.pk])
     return Response(EntitlementSerializer(data).data)
 
 
@@ -108,7 +109,7 @@ def customer_service_grant(request: Request, pk: int) -> Response:
     body = GrantCreateSerializer(data=request.data)
     body.is_valid(raise_exception=True)
     with service_errors():
-        grant_service_level(actor=request.user, customer=customer, **body.validated_data)
+        grant_service_level(actor=signed_in(request.user), customer=customer, **body.validated_data)
     response = _entitlement(customer)
     response.status_code = status.HTTP_201_CREATED
     return response
@@ -125,7 +126,9 @@ def customer_service_grant_end(request: Request, pk: int) -> Response:
     body = GrantEndSerializer(data=request.data)
     body.is_valid(raise_exception=True)
     with service_errors():
-        end_service_level_grant(actor=request.user, grant=grant, reason=body.validated_data["reason"])
+        end_service_level_grant(
+            actor=signed_in(request.user), grant=grant, reason=body.validated_data["reason"]
+        )
     return _entitlement(customer)
 
 
@@ -148,7 +151,7 @@ def policy_service_levels(request: Request, version: int) -> Response:
         levels = {tier: dict(level) for tier, level in body.validated_data["service_levels"].items()}
         try:
             with service_errors():
-                policy = save_service_levels(actor=request.user, policy=policy, levels=levels)
+                policy = save_service_levels(actor=signed_in(request.user), policy=policy, levels=levels)
         except PolicyError as exc:
             raise serializers.ValidationError({"service_levels": exc.errors}) from None
     levels = declared_levels(policy.rules)

@@ -41,7 +41,9 @@ def test_the_client_page_shows_the_entitlement_and_the_shortfall(bank, login):
 def test_the_client_page_shows_a_grant_and_no_shortfall_once_the_team_is_complete(bank, login):
     zhao = bank.customers["zhao"]  # diamond, rm_pd's client in Shanghai
     head = login(bank.user("head_office"))
-    response = head.post(f"/tiers/clients/{zhao.pk}/service-level/grant/", {"tier": "private_banking", "reason": REASON})
+    response = head.post(
+        f"/tiers/clients/{zhao.pk}/service-level/grant/", {"tier": "private_banking", "reason": REASON}
+    )
     assert response.status_code == 302 and response["Location"] == f"/clients/{zhao.pk}/#service-level"
     for role in ("investment_advisor", "legal_tax"):
         ServiceTeamMember.objects.create(customer=zhao, member=bank.user("rm_cy"), team_role=role)
@@ -51,13 +53,17 @@ def test_the_client_page_shows_a_grant_and_no_shortfall_once_the_team_is_complet
     assert _testid(html, "service-shortfalls") == "无：该等级要求的人员均已到位。"
 
 
-@pytest.mark.parametrize(("persona", "code"), [("rm_pd", 404), ("admin", 404), ("rm_hd", 403), ("compliance", 403)])
+@pytest.mark.parametrize(
+    ("persona", "code"), [("rm_pd", 404), ("admin", 404), ("rm_hd", 403), ("compliance", 403)]
+)
 def test_a_grant_by_anyone_but_head_office_is_refused_and_writes_nothing(bank, login, persona, code):
     zhang = bank.customers["zhang"]
     client = login(bank.user(persona))
     data = {"tier": "diamond", "reason": REASON}
     assert client.post(f"/tiers/clients/{zhang.pk}/service-level/grant/", data).status_code == code
-    api = client.post(f"/api/customers/{zhang.pk}/service-level/grant/", json.dumps(data), content_type="application/json")
+    api = client.post(
+        f"/api/customers/{zhang.pk}/service-level/grant/", json.dumps(data), content_type="application/json"
+    )
     assert api.status_code == code
     assert ServiceLevelGrant.objects.count() == 0
     assert BusinessEvent.objects.filter(verb="service_level.granted").count() == 0
@@ -73,7 +79,9 @@ def test_ending_a_grant_out_of_scope_is_404_and_changes_nothing(bank, login):
     assert client.post(f"/tiers/service-grants/{grant.pk}/end/", {"reason": REASON}).status_code == 404
     zhang = bank.customers["zhang"]
     api = client.post(
-        f"/api/customers/{zhang.pk}/service-level/grant/end/", json.dumps({"reason": REASON}), content_type="application/json"
+        f"/api/customers/{zhang.pk}/service-level/grant/end/",
+        json.dumps({"reason": REASON}),
+        content_type="application/json",
     )
     assert api.status_code == 404
     assert ServiceLevelGrant.objects.get(pk=grant.pk).ended_at is None
@@ -108,7 +116,9 @@ def test_head_office_edits_a_drafts_levels_and_a_published_version_stays_read_on
     response = head.post(f"/tiers/policy/{draft.version}/service-levels/", _form_post(levels))
     assert response.status_code == 302
     assert declared_levels(TierPolicy.objects.get(pk=draft.pk).rules)["gold"] == {
-        **default_service_levels()["gold"], "contact_every_months": 4, "benefits": ["fee_waiver", "events"]
+        **default_service_levels()["gold"],
+        "contact_every_months": 4,
+        "benefits": ["fee_waiver", "events"],
     }
     assert BusinessEvent.objects.filter(verb="service_levels.edited").count() == 1
 
@@ -119,7 +129,9 @@ def test_head_office_edits_a_drafts_levels_and_a_published_version_stays_read_on
     assert head.post("/tiers/policy/1/service-levels/", _form_post(levels)).status_code == 409
     assert TierPolicy.objects.get(version=1).rules == before
     put = head.put(
-        "/api/tier-policies/1/service-levels/", json.dumps({"service_levels": levels}), content_type="application/json"
+        "/api/tier-policies/1/service-levels/",
+        json.dumps({"service_levels": levels}),
+        content_type="application/json",
     )
     assert put.status_code == 400
     assert TierPolicy.objects.get(version=1).rules == before
@@ -137,7 +149,10 @@ def test_a_wrong_value_is_shown_on_its_field_and_nothing_is_saved(bank, login):
         f"/tiers/policy/{draft.version}/service-levels/", _form_post(levels), HTTP_ACCEPT_LANGUAGE="en"
     )
     assert response.status_code == 400
-    assert "service_levels.mass: team roles are asked but no service team is required" in response.content.decode()
+    assert (
+        "service_levels.mass: team roles are asked but no service team is required"
+        in response.content.decode()
+    )
     assert TierPolicy.objects.get(pk=draft.pk).rules == draft.rules
     assert BusinessEvent.objects.filter(verb="service_levels.edited").count() == 0
 
@@ -145,7 +160,11 @@ def test_a_wrong_value_is_shown_on_its_field_and_nothing_is_saved(bank, login):
 def test_the_api_returns_the_entitlement(bank, login):
     published_policy()
     zhang = bank.customers["zhang"]
-    body = login(bank.user("rm_hd")).get(f"/api/customers/{zhang.pk}/service-level/", HTTP_ACCEPT_LANGUAGE="en").json()
+    body = (
+        login(bank.user("rm_hd"))
+        .get(f"/api/customers/{zhang.pk}/service-level/", HTTP_ACCEPT_LANGUAGE="en")
+        .json()
+    )
     assert body == {
         "dedicated_rm": True, "service_team": True, "team_roles": ["investment_advisor", "legal_tax"],
         "senior_sponsor": False, "contact_every_months": 1, "review_every_months": 3, "needs_review_every_months": 6,
