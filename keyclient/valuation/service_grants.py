@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from keyclient.audit.actors import Staff
+from keyclient.audit.actors import Staff, Viewer
 from keyclient.audit.services import record_event
 from keyclient.customers.models import Customer
 from keyclient.security.roles import Action, may, may_edit_tier_policy
@@ -41,7 +41,7 @@ def save_service_levels(*, actor: Staff, policy: TierPolicy, levels: dict[str, A
     return policy
 
 
-def may_grant(actor: Any) -> bool:
+def may_grant(actor: Viewer) -> bool:
     """Head office grants service levels (administrators configure, but see no clients)."""
     return may_edit_tier_policy(actor) and may(actor, Action.CHANGE)
 

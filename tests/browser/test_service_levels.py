@@ -29,12 +29,16 @@ def test_the_client_page_shows_the_entitlement_and_head_office_grants_a_level(  
     panel = page.locator("[data-testid=panel-service-level]")
     expect(panel.locator("h2")).to_have_text("服务等级")
     expect(panel.locator("[data-testid=service-level-tier]")).to_have_text("私人银行")
-    expect(panel.locator("[data-testid=service-level-source]")).to_have_text("客户本身的等级 · 等级政策第 1 版")
+    expect(panel.locator("[data-testid=service-level-source]")).to_have_text(
+        "客户本身的等级 · 等级政策第 1 版"
+    )
     expect(panel.locator("[data-testid=service-team]")).to_have_text("要求: 投资顾问、法律/税务顾问")
     expect(panel.locator("[data-testid=service-contact]")).to_have_text("每 1 个月")
     expect(panel.locator("[data-testid=service-review]")).to_have_text("每 3 个月")
     expect(panel.locator("[data-testid=service-response]")).to_have_text("4 小时内")
-    expect(panel.locator("[data-testid=service-benefits]")).to_have_text("费用减免、网点优先通道、贵宾室、客户活动")
+    expect(panel.locator("[data-testid=service-benefits]")).to_have_text(
+        "费用减免、网点优先通道、贵宾室、客户活动"
+    )
     expect(panel.locator("[data-testid=service-shortfalls] li")).to_have_text(["私人银行客户没有服务团队"])
     expect(panel.locator("[data-testid=service-grant-open]")).to_have_count(0)
     page.screenshot(path=str(artifacts / "service-level-rm.png"), full_page=True)
