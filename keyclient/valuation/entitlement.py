@@ -10,11 +10,12 @@ aggregates. None of them scopes: the caller passes clients it reached through th
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import BooleanField, Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -22,7 +23,13 @@ from keyclient.customers.choices import TeamRole
 from keyclient.customers.models import Customer, ServiceTeamMember
 from keyclient.valuation.choices import PolicyStatus
 from keyclient.valuation.models import ServiceLevelGrant, TierPolicy
-from keyclient.valuation.service_levels import ServiceLevel, default_service_levels, levels_of, tier_label
+from keyclient.valuation.service_levels import (
+    TEAM_ROLES,
+    ServiceLevel,
+    default_service_levels,
+    levels_of,
+    tier_label,
+)
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,45 @@ def with_service_tier(customers: QuerySet[Customer]) -> QuerySet[Customer]:
         :1
     ]
     return customers.annotate(service_tier=Coalesce(Subquery(grant), F("tier")))
+
+
+def with_shortfalls(customers: QuerySet[Customer]) -> QuerySet[Customer]:
+    """`customers` annotated in SQL with the shortfalls of `entitlements_for` as booleans, for counts
+    and filters over many clients (coverage): `service_tier`, `short_rm`, `short_team`, `short_roles`
+    (a role the level asks for is missing from a team that exists), `short_sponsor`, `short_any`."""
+    _version, levels = published_levels()
+
+    def tiers(asks: Callable[[ServiceLevel], bool]) -> Q:
+        return Q(service_tier__in=[t for t, level in levels.items() if asks(level)])
+
+    team = ServiceTeamMember.objects.filter(customer=OuterRef("pk"), member__is_active=True)
+
+    def has(role: str | None = None) -> Q:
+        return Q(Exists(team if role is None else team.filter(team_role=role)))
+
+    def asks_role(role: str) -> Q:
+        return Q(
+            service_tier__in=[t for t, lv in levels.items() if lv.service_team and role in lv.team_roles]
+        )
+
+    missing_role = Q(pk__in=[])
+    for role in TEAM_ROLES:
+        missing_role |= asks_role(role) & ~has(role)
+
+    def flag(condition: Q) -> Case:
+        return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+    short_rm = tiers(lambda lv: lv.dedicated_rm) & ~Q(primary_rm__is_active=True)
+    short_team = tiers(lambda lv: lv.service_team) & ~has()
+    short_roles = has() & missing_role
+    short_sponsor = tiers(lambda lv: lv.senior_sponsor) & ~has(TeamRole.SENIOR_SPONSOR)
+    return with_service_tier(customers).annotate(
+        short_rm=flag(short_rm),
+        short_team=flag(short_team),
+        short_roles=flag(short_roles),
+        short_sponsor=flag(short_sponsor),
+        short_any=flag(short_rm | short_team | short_roles | short_sponsor),
+    )
 
 
 def entitlements_for(

@@ -208,3 +208,48 @@ def test_a_grant_needs_a_reason_and_another_tier_of_the_clients_kind(bank):
         grant_service_level(actor=head, customer=zhang, tier="platinum", reason=REASON)
     assert ServiceLevelGrant.objects.count() == 1
     assert _events("service_level.granted") == 1
+
+
+def test_the_sql_shortfall_flags_agree_with_the_shortfalls(bank, django_assert_num_queries):
+    from keyclient.valuation.entitlement import entitlements_for, with_shortfalls
+
+    head = bank.user("head_office")
+    published_policy()
+    c = bank.customers
+    Customer.objects.filter(pk=c["li"].pk).update(primary_rm=None)  # platinum without an RM
+    grant_service_level(
+        actor=head, customer=c["served"], tier="private_banking", reason=REASON
+    )  # advisor only
+    Customer.objects.filter(pk=c["wang"].pk).update(tier="strategic_branch")  # a team without a sponsor
+    ServiceTeamMember.objects.create(
+        customer=c["wang"], member=bank.user("rm_cy"), team_role="credit_officer"
+    )
+    ServiceTeamMember.objects.create(customer=c["wang"], member=bank.user("rm_pd"), team_role="assistant_rm")
+    columns = (
+        "customer_no",
+        "service_tier",
+        "short_rm",
+        "short_team",
+        "short_roles",
+        "short_sponsor",
+        "short_any",
+    )
+    with django_assert_num_queries(2):  # the published policy, then one query for every client
+        flags = {row[0]: row[1:] for row in with_shortfalls(Customer.objects.all()).values_list(*columns)}
+    assert flags == {
+        "6200000001": ("private_banking", False, True, False, False, True),  # 张三: no team
+        "6200000002": ("platinum", True, False, False, False, True),  # 李四: no RM
+        "6200000003": ("strategic_branch", False, False, False, True, True),  # 王五: no sponsor
+        "6200000004": ("diamond", False, True, False, False, True),  # 赵六: no team
+        "6200000005": ("private_banking", False, False, True, False, True),  # 钱七: no legal/tax
+    }
+    numbers = dict(Customer.objects.values_list("pk", "customer_no"))
+    found = entitlements_for(Customer.objects.all())
+    codes = {numbers[pk]: {s.code for s in gaps} for pk, (_level, gaps) in found.items()}
+    assert codes == {
+        "6200000001": {"no_team"},
+        "6200000002": {"no_rm"},
+        "6200000003": {"no_sponsor"},
+        "6200000004": {"no_team"},
+        "6200000005": {"no_legal_tax"},
+    }
