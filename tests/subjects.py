@@ -181,6 +181,17 @@ SUBJECTS = [
         routes=frozenset({"api-customer-value"}),
         detail_url=lambda c: f"/api/customers/{c.pk}/value/",
     ),
+    # What a client is entitled to (keyclient.valuation.entitlement): read by everyone who sees the
+    # client. Granting another tier's level is head office's alone: tests/test_route_scope.py
+    # SERVICE_GRANT_ROUTES.
+    Subject(
+        name="service-level-api",
+        model=Customer,
+        make=_client,
+        api=True,
+        routes=frozenset({"api-customer-service-level"}),
+        detail_url=lambda c: f"/api/customers/{c.pk}/service-level/",
+    ),
     Subject(
         name="prominence",
         model=ProminenceFact,

@@ -35,6 +35,15 @@ DECISION_ROUTES = {
     "api-tier-override-reject": ("/api/tier-overrides/{id}/reject/", True),
 }
 
+# Routes that grant or end a client's service level (head office only): an RM gets 404 for a client
+# outside his book and 403 for his own. See test_service_grant_routes_keep_other_units_out.
+SERVICE_GRANT_ROUTES = {
+    "valuation:client-service-grant": ("/tiers/clients/{pk}/service-level/grant/", False),
+    "api-customer-service-grant": ("/api/customers/{pk}/service-level/grant/", True),
+    "api-customer-service-grant-end": ("/api/customers/{pk}/service-level/grant/end/", True),
+    "valuation:service-grant-end": ("/tiers/service-grants/{grant}/end/", False),
+}
+
 # Routes of one background job, by the job's id (`job`): a job is scoped to the person who started it
 # (administrators and head office see all), never to a client. See test_job_routes_keep_other_staff_out.
 JOB_ROUTES = {"jobs:detail": "GET", "jobs:retry": "POST"}
@@ -115,6 +124,8 @@ def test_route_keeps_other_units_clients_out(bank, login, template, name, kwargs
         pytest.skip(f"{name}: checked for every persona by tests/test_persona_matrix.py")
     if name in DECISION_ROUTES:
         pytest.skip(f"{name}: checked by test_decision_routes_keep_other_units_out")
+    if name in SERVICE_GRANT_ROUTES:
+        pytest.skip(f"{name}: checked by test_service_grant_routes_keep_other_units_out")
     if name in JOB_ROUTES:
         pytest.skip(f"{name}: checked by test_job_routes_keep_other_staff_out")
     assert kwargs <= CLIENT_PK_KWARGS, f"declare how route {name} ({template}) is scoped (tests/subjects.py)"
@@ -189,3 +200,38 @@ def test_job_routes_keep_other_staff_out(bank, login, name):
     assert response.status_code == 404
     assert send(concrete(templates[name], job=own.pk)).status_code in (200, 302)
     assert JobRun.objects.filter(retry_of=other).count() == 0
+
+
+@pytest.mark.parametrize("name", sorted(SERVICE_GRANT_ROUTES))
+def test_service_grant_routes_keep_other_units_out(bank, login, name):
+    import json
+
+    from keyclient.valuation.models import ServiceLevelGrant
+    from keyclient.valuation.service_grants import grant_service_level
+
+    assert name in {n for _t, n, _k in ROUTES}, f"{name} is declared but no longer a route"
+    path, api = SERVICE_GRANT_ROUTES[name]
+    reason = "route scope test grant"
+    head = bank.user("head_office")
+    grants = {
+        bank.customers[key].pk: grant_service_level(
+            actor=head, customer=bank.customers[key], tier="gold", reason=reason
+        ).pk
+        for key in ("zhang", "li", "zhao")
+    }
+    data = {"tier": "mass", "reason": reason}
+
+    def send(client, customer):  # type: ignore[no-untyped-def]
+        url = path.format(pk=customer.pk, grant=grants[customer.pk])
+        if api:
+            return client.post(url, json.dumps(data), content_type="application/json")
+        return client.post(url, data)
+
+    before = list(ServiceLevelGrant.objects.values())
+    rm = login(bank.user("rm_hd"))
+    for other in (bank.customers["li"], bank.customers["zhao"]):
+        response = send(rm, other)
+        assert response.status_code == 404
+        assert other.name not in response.content.decode()
+    assert send(rm, bank.customers["zhang"]).status_code == 403
+    assert list(ServiceLevelGrant.objects.values()) == before

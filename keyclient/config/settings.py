@@ -261,6 +261,7 @@ KEYCLIENT_360_PANELS = [
     "keyclient.products.panels.aum_panel",
     "keyclient.products.panels.trend_panel",
     "keyclient.valuation.panels.value_panel",
+    "keyclient.valuation.panels_service.service_level_panel",
     "keyclient.products.panels.holdings_panel",
     "keyclient.products.panels.transactions_panel",
     "keyclient.relationships.panels.links_panel",

@@ -46,3 +46,12 @@ class LoanClass(models.TextChoices):
     SUBSTANDARD = "次级", _("Substandard")
     DOUBTFUL = "可疑", _("Doubtful")
     LOSS = "损失", _("Loss")
+
+
+class Benefit(models.TextChoices):
+    """What a service level grants besides people and cadence (see `valuation.service_levels`)."""
+
+    FEE_WAIVER = "fee_waiver", _("Fee waivers")
+    PRIORITY_LANE = "priority_lane", _("Priority lane in branches")
+    LOUNGE = "lounge", _("VIP lounge")
+    EVENTS = "events", _("Client events")

@@ -95,7 +95,10 @@ DEFAULT_RULES: dict[str, Any] = {
 
 
 def default_rules() -> dict[str, Any]:
-    return copy.deepcopy(DEFAULT_RULES)
+    """The first version's rules, service levels included (declared in `valuation.service_levels`)."""
+    from keyclient.valuation.service_levels import SECTION, default_service_levels
+
+    return {**copy.deepcopy(DEFAULT_RULES), SECTION: default_service_levels()}
 
 
 class PolicyError(ValueError):

@@ -3,7 +3,7 @@ tier policy, what-if, migration and Pareto pages (views_policy, views_analytics)
 
 from django.urls import path
 
-from keyclient.valuation import views_analytics, views_client, views_policy
+from keyclient.valuation import views_analytics, views_client, views_policy, views_service
 
 app_name = "valuation"
 urlpatterns = [
@@ -22,6 +22,14 @@ urlpatterns = [
     path("policy/<int:version>/edit/", views_policy.policy_edit, name="policy-edit"),
     path("policy/<int:version>/what-if/", views_policy.policy_what_if, name="policy-what-if"),
     path("policy/<int:version>/publish/", views_policy.policy_publish, name="policy-publish"),
+    # Service levels per tier (a version's levels; head office) and a client's grant of another level.
+    path(
+        "policy/<int:version>/service-levels/",
+        views_service.policy_service_levels,
+        name="policy-service-levels",
+    ),
+    path("clients/<int:pk>/service-level/grant/", views_service.client_grant, name="client-service-grant"),
+    path("service-grants/<int:grant_id>/end/", views_service.grant_end, name="service-grant-end"),
     # Analytics in the user's scope: tier migration per month, Pareto concentration.
     path("migration/", views_analytics.migration, name="migration"),
     path("pareto/", views_analytics.pareto, name="pareto"),

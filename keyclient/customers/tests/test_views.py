@@ -115,6 +115,7 @@ def test_360_page_shows_composition_trend_and_transactions(bank, login):
         "aum",
         "trend",
         "value",
+        "service-level",
         "holdings",
         "transactions",
         "links",
@@ -135,9 +136,9 @@ def test_360_query_count_is_pinned(bank, login, django_assert_num_queries):
     client.get(f"/clients/{zhang.pk}/")
     # 14 to read the page (2 of them the RM's served clients: the scope, then the links' visibility),
     # 4 for the value-and-tier panel before any month-end run (tier requests, value scores, tier
-    # history, prominence facts), 5 to append the access event (savepoint, lock head, insert, move
-    # head, release)
-    with django_assert_num_queries(23):
+    # history, prominence facts), 4 for the service-level panel (published policy, grant, tier and RM,
+    # team roles), 5 to append the access event (savepoint, lock head, insert, move head, release)
+    with django_assert_num_queries(27):
         client.get(f"/clients/{zhang.pk}/")
 
 
