@@ -46,3 +46,8 @@ class LoanClass(models.TextChoices):
     SUBSTANDARD = "次级", _("Substandard")
     DOUBTFUL = "可疑", _("Doubtful")
     LOSS = "损失", _("Loss")
+
+
+# What a value score shows for a client's loans whose class (or overdue days) the bank did not send:
+# unknown, never normal. Not a class of the policy (it scores nothing of its own).
+LOAN_CLASS_UNKNOWN = "未知"

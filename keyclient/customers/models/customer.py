@@ -19,6 +19,7 @@ from keyclient.customers.choices import (
     IdType,
     RiskTolerance,
     Tier,
+    rule_kind,
 )
 from keyclient.customers.queries import CustomerQuerySet
 from keyclient.security.fields import EncryptedTextField
@@ -139,6 +140,11 @@ class Customer(models.Model):
     @property
     def is_individual(self) -> bool:
         return self.kind == CustomerKind.INDIVIDUAL
+
+    @property
+    def uses_corporate_rules(self) -> bool:
+        """Tiered and scored by the tier policy's corporate rules (corporates and institutions)."""
+        return rule_kind(self.kind) == CustomerKind.CORPORATE
 
     @property
     def age(self) -> int | None:

@@ -93,6 +93,19 @@ def test_overdrafts_and_loans_without_class_or_overdue_days_land(bank, lake: Pat
     ]
 
 
+def test_an_overdraft_shows_on_the_client_page_and_is_not_aum(
+    bank, lake: Path, tmp_path: Path, login
+) -> None:
+    load_extracts(source=write_day(tmp_path / "in", DAY), load_date=LOAD_DATE)
+    noname = Customer.objects.get(customer_no=NONAME)
+    html = login(bank.user("rm_hd2")).get(f"/clients/{noname.pk}/").content.decode()
+    assert '<span class="warn" data-testid="overdraft">透支</span> -25,000.50' in html  # the holding
+    assert (
+        '<tr data-testid="overdraft-total"><td class="warn">透支</td><td class="num">25,000.50</td>' in html
+    )
+    assert "姓名未登记" in html
+
+
 BAD = {
     "ID number without its type": (
         {"customers": GOOD["customers"] + f"{NONAME},individual,无类,,110108199001010000,,110108,,active\n"},
