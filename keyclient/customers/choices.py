@@ -8,6 +8,18 @@ TAG_MAX_LENGTH = 300
 class CustomerKind(models.TextChoices):
     INDIVIDUAL = "individual", _("Individual")
     CORPORATE = "corporate", _("Corporate")
+    # A long-term partner institution (同业/机构客户): another bank, an insurer, a fund house…
+    INSTITUTION = "institution", _("Institution")
+
+
+# The kinds tiered and scored by the tier policy's corporate rules (docs/valuation.md): institutions
+# have no rules of their own, they are valued like corporates.
+CORPORATE_RULE_KINDS = (CustomerKind.CORPORATE.value, CustomerKind.INSTITUTION.value)
+
+
+def rule_kind(kind: str) -> str:
+    """The tier policy's set of rules (`individual` or `corporate`) that values a client of `kind`."""
+    return CustomerKind.CORPORATE.value if kind in CORPORATE_RULE_KINDS else CustomerKind.INDIVIDUAL.value
 
 
 class Gender(models.TextChoices):
@@ -22,9 +34,23 @@ class CustomerStatus(models.TextChoices):
 
 
 class IdType(models.TextChoices):
+    """Identity documents. A client may have none on file (`""`): nothing is ever made up."""
+
     RESIDENT_ID = "resident_id", _("Resident ID card")
     PASSPORT = "passport", _("Passport")
+    FOREIGN_PASSPORT = "foreign_passport", _("Foreign passport")
+    HK_MACAU_PERMIT = "hk_macau_permit", _("Mainland travel permit for Hong Kong and Macau residents")
+    TAIWAN_PERMIT = "taiwan_permit", _("Mainland travel permit for Taiwan residents")
+    FOREIGN_PR_CARD = "foreign_pr_card", _("Foreign permanent resident ID card")
+    OTHER_PERSONAL = "other_personal", _("Other personal ID")
     USCC = "uscc", _("Unified social credit code")
+    BUSINESS_LICENCE = "business_licence", _("Business licence")
+    FOREIGN_REGISTRATION = "foreign_registration", _("Foreign registration certificate")
+    OTHER_ORGANISATION = "other_organisation", _("Other organisation ID")
+
+
+# What a client page, list, search result, export or API shows for a name or ID not on file.
+NOT_ON_FILE = _("not on file")
 
 
 class RiskTolerance(models.TextChoices):

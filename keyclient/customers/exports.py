@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from keyclient.audit.choices import AccessAction
 from keyclient.audit.services import record_access, record_event
 from keyclient.core.exports import export_table
-from keyclient.customers.choices import CustomerKind, CustomerStatus, Tier
+from keyclient.customers.choices import NOT_ON_FILE, CustomerKind, CustomerStatus, Tier
 from keyclient.security.masking import mask_phone
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ def export_clients(
     body = (
         (
             row[0],
-            row[1],
+            row[1] or str(NOT_ON_FILE),
             str(kinds.get(row[2], row[2])),
             str(tiers.get(row[3], row[3])),
             f"{row[4]:.2f}",

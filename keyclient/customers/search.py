@@ -11,6 +11,8 @@ from keyclient.security.crypto import blind_index
 _RESIDENT_ID = re.compile(r"\d{17}[\dXx]")
 _ID_LAST4 = re.compile(r"\d{3}[Xx]")
 _INITIALS = re.compile(r"[A-Za-z]{1,20}")
+# Another document's number (passport, travel permit, registration): Latin letters and digits, both.
+_OTHER_ID = re.compile(r"(?=[A-Za-z0-9]*[A-Za-z])(?=[A-Za-z0-9]*[0-9])[A-Za-z0-9]{6,30}")
 
 
 def identifier_kind(text: str) -> str:
@@ -19,7 +21,7 @@ def identifier_kind(text: str) -> str:
     text = text.strip()
     if text.isdigit() and len(text) == 11:
         return "mobile"
-    if _RESIDENT_ID.fullmatch(text):
+    if _RESIDENT_ID.fullmatch(text) or _OTHER_ID.fullmatch(text):
         return "id_number"
     return ""
 
@@ -29,6 +31,7 @@ def search_filter(text: str) -> Q:
 
     - 4 digits (or 3 and X): last four of the mobile or ID number;
     - 11 digits: the mobile number; an 18-character resident ID: that ID;
+    - Latin letters with digits (6 to 30): another document's number (passport, permit…);
     - other digits: client number prefix;
     - Latin letters: pinyin initials prefix (`zs` → 张三, 张舒…);
     - anything else: name prefix.
@@ -48,7 +51,7 @@ def search_filter(text: str) -> Q:
         return Q(customer_no__startswith=text)
     if _ID_LAST4.fullmatch(text):
         return Q(id_last4_bidx=blind_index(text, "id_last4"))
-    if _RESIDENT_ID.fullmatch(text):
+    if _RESIDENT_ID.fullmatch(text) or _OTHER_ID.fullmatch(text):
         return Q(id_number_bidx=blind_index(text, "id_number"))
     if _INITIALS.fullmatch(text):
         return Q(name_initials__startswith=text.lower())

@@ -76,6 +76,8 @@ def unmask_field(
         value = contact.value
     else:
         raise ValidationError(_("This field cannot be unmasked."))
+    if not value:
+        raise ValidationError(_("Not on file: there is nothing to show."))
     record_access(
         actor=actor,
         action=AccessAction.UNMASK_FIELD,

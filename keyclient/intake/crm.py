@@ -118,12 +118,12 @@ def upsert_customers(con: duckdb.DuckDBPyConnection, *, actor: Actor) -> dict[st
     pull(con, "crm_unit_ids", [("code", "TEXT"), ("id", "BIGINT")], OrgUnit._meta.db_table)
     pull(con, "crm_user_ids", [("username", "TEXT"), ("id", "BIGINT")], User._meta.db_table)
     con.execute(
-        """CREATE OR REPLACE TABLE want_customers AS SELECT o.customer_no, o.kind, o.name,
+        """CREATE OR REPLACE TABLE want_customers AS SELECT o.customer_no, o.kind, coalesce(o.name, '') AS name,
             coalesce(o.gender, '') AS gender, o.birth_date, coalesce(o.industry, '') AS industry,
-            coalesce(o.registration_no, '') AS registration_no, o.id_type, k.id_number_bidx, k.id_last4_bidx,
+            coalesce(o.registration_no, '') AS registration_no, coalesce(o.id_type, '') AS id_type, k.id_number_bidx, k.id_last4_bidx,
             k.mobile_bidx, k.mobile_last4_bidx, coalesce(o.province, '') AS province, coalesce(o.city, '') AS city,
             u.id AS home_org_unit_id, o.status, o.open_date, coalesce(o.risk_tolerance, '') AS risk_tolerance,
-            o.risk_assessed_on, s.id AS primary_rm_id, o.id_number, coalesce(o.mobile, '') AS mobile
+            o.risk_assessed_on, s.id AS primary_rm_id, coalesce(o.id_number, '') AS id_number, coalesce(o.mobile, '') AS mobile
         FROM ok_customers o JOIN customer_keys k USING (customer_no) JOIN crm_unit_ids u
             ON u.code = coalesce(o.home_org_code, (SELECT code FROM head_office_code))
         LEFT JOIN crm_user_ids s ON s.username = o.rm_staff_no"""
@@ -165,7 +165,9 @@ def upsert_customers(con: duckdb.DuckDBPyConnection, *, actor: Actor) -> dict[st
 
 def _customer_keys(con: duckdb.DuckDBPyConnection) -> None:
     """`customer_keys`: the blind indexes of each client's ID number and mobile (keyed hashes: per value)."""
-    found = con.sql("SELECT customer_no, id_number, coalesce(mobile, '') FROM ok_customers").fetchall()
+    found = con.sql(
+        "SELECT customer_no, coalesce(id_number, ''), coalesce(mobile, '') FROM ok_customers"
+    ).fetchall()
     keys = [search_keys(name="", id_number=no_id, mobile=mobile) for _, no_id, mobile in found]
     names = ("id_number_bidx", "id_last4_bidx", "mobile_bidx", "mobile_last4_bidx")
     arrow = pa.table(

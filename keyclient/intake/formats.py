@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from keyclient.customers.choices import TAG_MAX_LENGTH
+from keyclient.customers.choices import TAG_MAX_LENGTH, CustomerKind, IdType
 from keyclient.org.choices import OrgLevel, StaffGrade, StaffStatus, UnitStatus
 from keyclient.relationships.choices import LinkSource
 from keyclient.security.roles import Role
@@ -26,6 +26,18 @@ TXN_TYPES = (
 )  # fmt: skip
 LINK_TYPES = ("household", "group_member", "executive", "shareholder", "payroll", "supplier", "referral")
 LOAN_CLASSES = ("正常", "关注", "次级", "可疑", "损失")
+# The shapes of the ID numbers whose type has a known format (every other type: any text).
+ID_FORMATS = {
+    IdType.RESIDENT_ID.value: ("[0-9]{17}[0-9X]", "not a resident ID number (17 digits and a digit or X)"),
+    IdType.USCC.value: (
+        "[0-9A-HJ-NP-RTUW-Y]{18}",
+        "not a unified social credit code (18 characters of 0-9 and A-Y without I, O, S, V, Z)",
+    ),
+    IdType.HK_MACAU_PERMIT.value: (
+        "[HM][0-9]{8}([0-9]{2})?",
+        "not a Hong Kong / Macau travel permit number (H or M and 8 or 10 digits)",
+    ),
+}
 LINK_SOURCES = tuple(LinkSource.values)
 
 
@@ -144,14 +156,14 @@ EXTRACTS: tuple[Extract, ...] = (
         "customers",
         (
             C("customer_no", required=True, max_length=20),
-            C("kind", "code", required=True, codes=("individual", "corporate")),
-            C("name", required=True, max_length=120),
+            C("kind", "code", required=True, codes=tuple(CustomerKind.values)),
+            C("name", max_length=120),
             C("gender", "code", codes=("M", "F")),
             C("birth_date", "date"),
             C("industry", max_length=60),
             C("registration_no", max_length=30, personal=True, lake="bidx:registration_no"),
-            C("id_type", "code", required=True, codes=("resident_id", "passport", "uscc")),
-            C("id_number", required=True, personal=True, lake="bidx:id_number"),
+            C("id_type", "code", codes=tuple(IdType.values)),
+            C("id_number", personal=True, lake="bidx:id_number"),
             C("mobile", personal=True, lake="bidx:mobile"),
             C("phone2", personal=True, lake="bidx:phone"),
             C("email", personal=True, lake="bidx:email"),
@@ -168,10 +180,21 @@ EXTRACTS: tuple[Extract, ...] = (
         ),
         key=("customer_no",),
         description=(
-            "The client master: one row per client, individual or corporate. `tags` holds the "
-            "client's tags separated by `;`. Without `home_org_code` a client belongs to the head office."
+            "The client master: one row per client: individual, corporate or institution (a long-term "
+            "partner institution, 同业/机构客户). A name or ID left empty is shown as not on file; an ID "
+            "number needs its `id_type`. `tags` holds the client's tags separated by `;`. Without "
+            "`home_org_code` a client belongs to the head office."
         ),
         rules=(
+            Rule("id_type", "id_number IS NOT NULL AND id_type IS NULL", "an ID number without its ID type"),
+            *(
+                Rule(
+                    "id_number",
+                    f"id_type = '{code}' AND NOT regexp_full_match(upper(id_number), '{pattern}')",
+                    reason,
+                )
+                for code, (pattern, reason) in ID_FORMATS.items()
+            ),
             Rule(
                 "tags",
                 f"list_max(list_transform(string_split(tags, ';'), lambda t: length(trim(t)))) > {TAG_MAX_LENGTH}",
@@ -201,28 +224,41 @@ EXTRACTS: tuple[Extract, ...] = (
             C("customer_no", required=True, references="customers"),
             C("account_no", required=True, personal=True, lake="bidx:account_no"),
             C("product_code", required=True, references="products"),
-            C("balance", "decimal", required=True, min=0),
+            C("balance", "decimal", required=True),
             C("maturity_date", "date"),
         ),
         key=("as_of", "account_no"),
         kind="dated",
         date_column="as_of",
         required_file=False,
-        description="Balances per account at a date (month ends at least), with maturity dates.",
+        description=(
+            "Balances per account at a date (month ends at least), with maturity dates. A negative "
+            "balance is an overdraft, allowed on a current-deposit product (category deposit) only."
+        ),
+        rules=(
+            Rule(
+                "balance",
+                "balance__v < 0 AND product_code NOT IN (SELECT code FROM ref_deposit_products)",
+                "a negative balance (an overdraft) on a product that is not a current deposit",
+            ),
+        ),
     ),
     Extract(
         "daily_balances",
         (
             C("date", "date", required=True),
             C("customer_no", required=True, references="customers"),
-            C("deposit", "decimal", required=True, min=0),
+            C("deposit", "decimal", required=True),
             C("investment", "decimal", required=True, min=0),
             C("loan", "decimal", required=True, min=0),
         ),
         key=("date", "customer_no"),
         kind="dated",
         date_column="date",
-        description="End-of-day balances per client: deposits, investments (AUM = both) and loans.",
+        description=(
+            "End-of-day balances per client: deposits, investments and loans. A negative deposit is an "
+            "overdraft: AUM counts max(deposit, 0) + investment, loans add the overdraft."
+        ),
     ),
     Extract(
         "transactions",
@@ -252,15 +288,18 @@ EXTRACTS: tuple[Extract, ...] = (
             C("customer_no", required=True, references="customers"),
             C("product_code", required=True, references="products"),
             C("balance", "decimal", required=True, min=0),
-            C("overdue_days", "int", required=True, min=0),
-            C("classification", "code", required=True, codes=LOAN_CLASSES),
+            C("overdue_days", "int", min=0),
+            C("classification", "code", codes=LOAN_CLASSES),
             C("maturity_date", "date"),
         ),
         key=("date", "loan_no"),
         kind="dated",
         date_column="date",
         required_file=False,
-        description="Loans: balance, days overdue and five-category classification 正常/关注/次级/可疑/损失.",
+        description=(
+            "Loans: balance, days overdue and five-category classification 正常/关注/次级/可疑/损失. "
+            "Either left empty is unknown (未知), never taken as normal or 0 days."
+        ),
     ),
     Extract(
         "links",

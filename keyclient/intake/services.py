@@ -187,6 +187,8 @@ def stage(
         }.get(extract.name)
         if key:
             con.execute(f"INSERT INTO ref_{extract.name} SELECT {key} FROM ok_{extract.name}")  # noqa: S608 - declared names
+        if extract.name == "products":
+            _deposit_products(con)
         staged.append(item)
         step()
     return staged, problems
@@ -203,6 +205,18 @@ def _references(con: duckdb.DuckDBPyConnection) -> None:
     for name, values in sources.items():
         con.register(f"crm_{name}", pa.table({"code": pa.array(list(values), pa.string())}))
         con.execute(f"CREATE TABLE ref_{name} AS SELECT code FROM crm_{name}")  # noqa: S608 - names from the dict above
+    deposits = Product.objects.filter(category="deposit").values_list("code", flat=True)
+    con.register("crm_deposit_products", pa.table({"code": pa.array(list(deposits), pa.string())}))
+    con.execute("CREATE TABLE ref_deposit_products AS SELECT code FROM crm_deposit_products")
+
+
+def _deposit_products(con: duckdb.DuckDBPyConnection) -> None:
+    """`ref_deposit_products`, the current-deposit products (where a negative balance is an
+    overdraft): this load's catalog where it has the product, the CRM's otherwise."""
+    con.execute("DELETE FROM ref_deposit_products WHERE code IN (SELECT product_code FROM ok_products)")
+    con.execute(
+        "INSERT INTO ref_deposit_products SELECT product_code FROM ok_products WHERE category = 'deposit'"
+    )
 
 
 def extract_counts(con: duckdb.DuckDBPyConnection, staged: list[Staged]) -> dict[str, dict[str, int]]:

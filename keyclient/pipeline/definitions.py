@@ -151,6 +151,7 @@ def tables(target: Any, lake: Path, day: date) -> dict[str, ibis.Table]:
     if b is None:
         raise PipelineError(f"no daily balances landed for {day}: run `keyclient intake load` first")
     keep = target.materialise
+    b = keep("balances_today", _overdrafts(b))
     fee_rates = keep("fee_rates", _fee_rates(src))
     today = src.days("transactions", [day], TXN_COLUMNS)
     if today is None:
@@ -349,6 +350,7 @@ def _month_to_date(src: _Sources, b: ibis.Table, flows: ibis.Table, fee_rates: i
     month = [date(day.year, day.month, n) for n in range(1, day.day)]
     balances = src.days("daily_balances", [*month, day], BALANCE_COLUMNS)
     assert balances is not None  # today's partition exists
+    balances = _overdrafts(balances)
     kept_days = src.kept_days(month)
     fees = [flows.select("date", "customer_no", "fee_income")]
     if (kept_flows := src.kept("flows", kept_days)) is not None:
@@ -364,6 +366,14 @@ def _month_to_date(src: _Sources, b: ibis.Table, flows: ibis.Table, fee_rates: i
         sum_loan=_money(t.loan),
         sum_contribution=contribution(t).sum(),
     )
+
+
+def _overdrafts(t: ibis.Table) -> ibis.Table:
+    """Balances with an overdraft (a negative deposit) moved to loans: deposits count max(deposit, 0),
+    so AUM = max(deposit, 0) + investment never shrinks below the investments, and loans count the
+    overdrawn amount as credit exposure (earning the loan spread in the contribution)."""
+    overdraft = ibis.greatest(-t.deposit, 0)
+    return t.mutate(deposit=ibis.greatest(t.deposit, 0), loan=t.loan + overdraft)
 
 
 def _rolled_recency(kept: ibis.Table, flows: ibis.Table) -> ibis.Table:

@@ -13,6 +13,7 @@ from keyclient.products.queries import (
     balance_history,
     latest_holdings,
     loan_total,
+    overdraft_total,
     recent_significant_transactions,
 )
 
@@ -33,6 +34,7 @@ def aum_panel(*, user: Viewer, customer: Any) -> Panel:
             "as_of": holdings[0].as_of if holdings else None,
             "aum_total": sum((c["amount"] for c in composition), 0),
             "loans": loan_total(holdings),
+            "overdraft": overdraft_total(holdings),
         },
     )
 

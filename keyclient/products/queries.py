@@ -31,9 +31,9 @@ def aum_composition(holdings: list[Holding]) -> list[dict[str, Any]]:
     """AUM by product category with each category's share, largest first (loans and cards excluded)."""
     totals: dict[str, Decimal] = {}
     for holding in holdings:
-        if holding.product.category in AUM_CATEGORIES:
-            totals[holding.product.category] = (
-                totals.get(holding.product.category, Decimal(0)) + holding.balance
+        if holding.product.category in AUM_CATEGORIES:  # an overdraft is a loan, not negative AUM
+            totals[holding.product.category] = totals.get(holding.product.category, Decimal(0)) + max(
+                holding.balance, Decimal(0)
             )
     grand = sum(totals.values(), Decimal(0))
     labels = dict(ProductCategory.choices)
@@ -55,3 +55,8 @@ def recent_significant_transactions(customer: Any, limit: int = 10) -> QuerySet[
 
 def loan_total(holdings: list[Holding]) -> Decimal:
     return sum((h.balance for h in holdings if h.product.category == ProductCategory.LOAN), Decimal(0))
+
+
+def overdraft_total(holdings: list[Holding]) -> Decimal:
+    """What the client owes on overdrawn deposit accounts (a negative balance), as a positive amount."""
+    return sum((-h.balance for h in holdings if h.balance < 0), Decimal(0))

@@ -55,3 +55,8 @@ class Benefit(models.TextChoices):
     PRIORITY_LANE = "priority_lane", _("Priority lane in branches")
     LOUNGE = "lounge", _("VIP lounge")
     EVENTS = "events", _("Client events")
+
+
+# What a value score shows for a client's loans whose class (or overdue days) the bank did not send:
+# unknown, never normal. Not a class of the policy (it scores nothing of its own).
+LOAN_CLASS_UNKNOWN = "未知"

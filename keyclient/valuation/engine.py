@@ -19,6 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from keyclient.core.duck import execute
+from keyclient.valuation.choices import LOAN_CLASS_UNKNOWN
 from keyclient.valuation.policy import CORPORATE_LADDER, INDIVIDUAL_LADDER, LOAN_CLASSES, RANK
 
 INPUTS: dict[str, str] = {
@@ -204,6 +205,7 @@ def compute(con: duckdb.DuckDBPyConnection, as_of: date, rules: dict[str, Any]) 
         **rule_params(rules),
         "as_of": as_of,
         "kyc_cutoff": _months_before(as_of, int(risk["kyc_valid_months"])),
+        "loan_class_unknown": LOAN_CLASS_UNKNOWN,
         "points_per_30_days_overdue": _num(risk["points_per_30_days_overdue"]),
         "concentration_above": _num(risk["concentration_above"]),
         "concentration_points": _num(risk["concentration_points"]),
@@ -248,7 +250,9 @@ def compute(con: duckdb.DuckDBPyConnection, as_of: date, rules: dict[str, Any]) 
         """CREATE OR REPLACE TEMP TABLE v_ind AS
         WITH lo AS (
             SELECT l.customer_no, max(l.overdue_days) AS max_overdue, max(coalesce(c.points, 0)) AS class_points,
-                arg_max(l.classification, coalesce(c.severity, -1)) AS worst_class
+                arg_max(l.classification, coalesce(c.severity, -1)) AS worst_class,
+                max(coalesce(c.severity, 0)) AS worst_severity,
+                bool_or(l.classification IS NULL) AS class_unknown, bool_or(l.overdue_days IS NULL) AS overdue_unknown
             FROM loans l LEFT JOIN policy_loan_classes c USING (classification) GROUP BY l.customer_no
         ), ho AS (
             SELECT customer_no, sum(balance) AS total,
@@ -279,7 +283,14 @@ def compute(con: duckdb.DuckDBPyConnection, as_of: date, rules: dict[str, Any]) 
         SELECT b.*,
             CASE WHEN b.c_prior3 > 0 THEN least(9.99, greatest(-9.99, (b.c_last3 - b.c_prior3) / b.c_prior3))
                 ELSE 0 END AS contribution_trend,
-            coalesce(lo.worst_class, '') AS worst_loan_class, coalesce(lo.max_overdue, 0) AS max_overdue_days,
+            -- Shown: a loan without its class or overdue days is unknown (未知 / NULL), never 正常 or 0,
+            -- unless a known class or overdue count of another loan is worse.
+            CASE WHEN lo.customer_no IS NULL THEN ''
+                WHEN lo.class_unknown AND lo.worst_severity = 0 THEN $loan_class_unknown
+                ELSE lo.worst_class END AS worst_loan_class,
+            CASE WHEN lo.customer_no IS NULL THEN 0
+                WHEN lo.overdue_unknown AND coalesce(lo.max_overdue, 0) = 0 THEN NULL
+                ELSE lo.max_overdue END AS max_overdue_days,
             least(100, greatest(coalesce(lo.class_points, 0),
                 $points_per_30_days_overdue * ceil(coalesce(lo.max_overdue, 0) / 30.0))) AS loan_points,
             CASE WHEN coalesce(ho.total, 0) > 0 THEN ho.top_risky / ho.total ELSE 0 END AS concentration,

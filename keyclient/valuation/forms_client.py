@@ -15,7 +15,7 @@ from keyclient.valuation.policy import CORPORATE_LADDER, INDIVIDUAL_LADDER
 
 def tier_choices(customer: Any) -> list[tuple[str, str]]:
     """The tiers of the client's kind, highest first."""
-    ladder = CORPORATE_LADDER if customer.kind == "corporate" else INDIVIDUAL_LADDER
+    ladder = CORPORATE_LADDER if customer.uses_corporate_rules else INDIVIDUAL_LADDER
     return [(str(t.value), str(t.label)) for t in reversed(ladder)]
 
 

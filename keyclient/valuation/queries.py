@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
-from keyclient.customers.choices import Tier
+from keyclient.customers.choices import Tier, rule_kind
 from keyclient.customers.scope import scoped_to_customers
 from keyclient.valuation.choices import OverrideKind, OverrideStatus, TierState
 from keyclient.valuation.models import ProminenceFact, TierAssignment, TierOverride, TierPolicy, ValueScore
@@ -199,7 +199,7 @@ def value_breakdown(customer: Any, open_request: TierOverride | None = None) -> 
         standing.basis, standing.months_below = assignment.basis, assignment.months_below
         if assignment.policy_version in rules:
             standing.bar, standing.downgrade_months = _bar(
-                rules[assignment.policy_version], customer.kind, assignment.rule_tier
+                rules[assignment.policy_version], rule_kind(customer.kind), assignment.rule_tier
             )
     parts: list[IndicatorPart] = []
     total = None

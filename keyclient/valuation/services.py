@@ -26,6 +26,7 @@ from keyclient.audit.services import record_changes, record_event
 from keyclient.core.arrow import fetch_arrow
 from keyclient.core.bulk import bulk_insert, insert_from_duckdb
 from keyclient.customers import writer
+from keyclient.customers.choices import CORPORATE_RULE_KINDS, CustomerKind
 from keyclient.customers.models import Customer, CustomerTag, Tag
 from keyclient.security.roles import Action, may, may_approve, may_edit_tier_policy
 from keyclient.valuation import engine
@@ -81,8 +82,10 @@ def _crm_inputs(con: duckdb.DuckDBPyConnection, rules: dict[str, Any]) -> None:
     con.register(
         "clients_arrow",
         fetch_arrow(
-            f"SELECT customer_no, id, kind, risk_assessed_on, tier FROM {customers}",  # noqa: S608 - the model's table name
-            [],
+            # The kind of rules that value the client: institutions are valued like corporates.
+            f"""SELECT customer_no, id, CASE WHEN kind IN (%s, %s) THEN %s ELSE kind END, risk_assessed_on, tier
+            FROM {customers}""",  # noqa: S608 - the model's table name
+            [*CORPORATE_RULE_KINDS, CustomerKind.CORPORATE.value],
             pa.schema([("customer_no", pa.string()), ("id", pa.int64()), ("kind", pa.string()),
                        ("risk_assessed_on", pa.date32()), ("current_tier", pa.string())]),
         ),
@@ -326,7 +329,7 @@ def publish_policy(*, actor: Staff, policy: TierPolicy) -> TierPolicy:
 
 
 def base_tier(customer: Customer) -> str:
-    return str(CORPORATE_LADDER[0] if customer.kind == "corporate" else INDIVIDUAL_LADDER[0])
+    return str(CORPORATE_LADDER[0] if customer.uses_corporate_rules else INDIVIDUAL_LADDER[0])
 
 
 def _in_scope(actor: Staff, customer_id: int) -> bool:
@@ -346,7 +349,7 @@ def request_override(
     if kind not in OverrideKind.values:
         errors["kind"] = [_("Unknown kind %(kind)r.") % {"kind": kind}]
     elif kind == OverrideKind.OVERRIDE:
-        ladder = CORPORATE_LADDER if customer.kind == "corporate" else INDIVIDUAL_LADDER
+        ladder = CORPORATE_LADDER if customer.uses_corporate_rules else INDIVIDUAL_LADDER
         if not tier:
             errors["tier"] = [_("Choose the tier to set.")]
         elif tier not in {str(t) for t in ladder}:

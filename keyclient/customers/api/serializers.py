@@ -2,24 +2,38 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from keyclient.customers.choices import NOT_ON_FILE
 from keyclient.customers.models import Customer, Tag
 from keyclient.security.masking import mask_id_number, mask_phone
 
 
+@extend_schema_field({"type": "string", "nullable": True})
 class MaskedField(serializers.ReadOnlyField):
-    """A personal field, sent masked."""
+    """A personal field, sent masked; `null` when not on file."""
 
     def __init__(self, masker, **kwargs):  # type: ignore[no-untyped-def]
         self.masker = masker
         super().__init__(**kwargs)
 
-    def to_representation(self, value: str) -> str:
-        return self.masker(value)
+    def to_representation(self, value: str) -> str | None:
+        return self.masker(value) or None
+
+
+@extend_schema_field({"type": "string", "nullable": True})
+class OnFileField(serializers.ReadOnlyField):
+    """A value the bank may not have sent: `null` when not on file, never `""` or a made-up value."""
+
+    def to_representation(self, value: str) -> str | None:
+        return value or None
 
 
 class CustomerListSerializer(serializers.ModelSerializer):
+    name = OnFileField()
+    # What a screen shows: the name, or "not on file" in the user's language.
+    name_display = serializers.CharField(source="display_name", read_only=True)
     home_org_unit = serializers.CharField(source="home_org_unit.name", read_only=True)
     primary_rm = serializers.CharField(source="primary_rm.display_name", read_only=True, default=None)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
@@ -34,6 +48,7 @@ class CustomerListSerializer(serializers.ModelSerializer):
             "kind",
             "kind_display",
             "name",
+            "name_display",
             "tier",
             "tier_display",
             "status",
@@ -56,7 +71,8 @@ class CustomerDetailSerializer(CustomerListSerializer):
         many=True, read_only=True, slug_field="name"
     )
     gender_display = serializers.CharField(source="get_gender_display", read_only=True)
-    id_type_display = serializers.CharField(source="get_id_type_display", read_only=True)
+    id_type = OnFileField()
+    id_type_display = serializers.SerializerMethodField()
     risk_tolerance_display = serializers.CharField(source="get_risk_tolerance_display", read_only=True)
 
     class Meta(CustomerListSerializer.Meta):
@@ -79,3 +95,6 @@ class CustomerDetailSerializer(CustomerListSerializer):
             "risk_assessed_on",
             "tags",
         ]
+
+    def get_id_type_display(self, customer: Customer) -> str:
+        return customer.get_id_type_display() if customer.id_type else str(NOT_ON_FILE)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from keyclient.customers.choices import (
+    NOT_ON_FILE,
     TAG_MAX_LENGTH,
     ContactKind,
     CustomerKind,
@@ -18,6 +19,7 @@ from keyclient.customers.choices import (
     IdType,
     RiskTolerance,
     Tier,
+    rule_kind,
 )
 from keyclient.customers.queries import CustomerQuerySet
 from keyclient.security.fields import EncryptedTextField
@@ -28,7 +30,7 @@ BLIND_KEYS = ("id_number", "id_last4", "mobile", "mobile_last4")
 
 
 class Customer(models.Model):
-    """A client of the bank, individual or corporate.
+    """A client of the bank: individual, corporate or institution (a long-term partner institution).
 
     `aum` and `tier` are the current monthly average AUM and tier, written by the pipeline; they
     are kept here so that lists sort and filter on one table. The ID number and mobile are
@@ -38,18 +40,19 @@ class Customer(models.Model):
 
     customer_no = models.CharField(_("client number"), max_length=20, unique=True)
     kind = models.CharField(_("kind"), max_length=12, choices=CustomerKind.choices)
-    name = models.CharField(_("name"), max_length=120, db_index=True)
+    # Name and ID may be not on file (`""`, shown as `NOT_ON_FILE`): a bank's extract may lack them.
+    name = models.CharField(_("name"), max_length=120, db_index=True, blank=True)
     name_initials = models.CharField(_("pinyin initials"), max_length=60, db_index=True, blank=True)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     industry = models.CharField(_("industry"), max_length=60, blank=True)
     registration_no = models.CharField(_("registration number"), max_length=30, blank=True)
-    id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices)
-    id_number = EncryptedTextField(_("ID number"))
+    id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices, blank=True)
+    id_number = EncryptedTextField(_("ID number"), blank=True)
     # Blind indexes are only ever matched whole: their indexes are declared in Meta, because a
     # field's `db_index` adds a second, pattern-matching index on PostgreSQL that nothing uses.
-    id_number_bidx = models.CharField(_("ID number index"), max_length=32, editable=False)
-    id_last4_bidx = models.CharField(_("ID last-four index"), max_length=32, editable=False)
+    id_number_bidx = models.CharField(_("ID number index"), max_length=32, blank=True, editable=False)
+    id_last4_bidx = models.CharField(_("ID last-four index"), max_length=32, blank=True, editable=False)
     mobile = EncryptedTextField(_("mobile"), blank=True)
     mobile_bidx = models.CharField(_("mobile index"), max_length=32, blank=True, editable=False)
     mobile_last4_bidx = models.CharField(
@@ -119,7 +122,12 @@ class Customer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.customer_no})"
+        return f"{self.display_name} ({self.customer_no})"
+
+    @property
+    def display_name(self) -> str:
+        """The name, or "not on file" (translated) when the bank sent none."""
+        return self.name or str(NOT_ON_FILE)
 
     @classmethod
     def check(cls, **kwargs: Any) -> list[Any]:
@@ -132,6 +140,11 @@ class Customer(models.Model):
     @property
     def is_individual(self) -> bool:
         return self.kind == CustomerKind.INDIVIDUAL
+
+    @property
+    def uses_corporate_rules(self) -> bool:
+        """Tiered and scored by the tier policy's corporate rules (corporates and institutions)."""
+        return rule_kind(self.kind) == CustomerKind.CORPORATE
 
     @property
     def age(self) -> int | None:

@@ -64,8 +64,13 @@ class ContributionSerializer(_IndicatorSerializer):
 
 
 class RiskSerializer(_IndicatorSerializer):
-    worst_loan_class = serializers.CharField(help_text="五级分类 of the worst loan; empty without loans.")
-    max_overdue_days = serializers.IntegerField()
+    worst_loan_class = serializers.CharField(
+        help_text="五级分类 of the worst loan; 未知 when the bank sent none (and no known class is worse); "
+        "empty without loans."
+    )
+    max_overdue_days = serializers.IntegerField(
+        allow_null=True, help_text="null when the bank sent loans without their overdue days."
+    )
     concentration = serializers.DecimalField(
         max_digits=5, decimal_places=4, help_text="Share of holdings in the largest R3+ holding."
     )

@@ -45,7 +45,8 @@ class ValueScore(models.Model):
     contribution_score = score(_("contribution"))
     # risk (风险度): higher is riskier
     worst_loan_class = models.CharField(_("worst loan classification"), max_length=4, blank=True)
-    max_overdue_days = models.IntegerField(_("days overdue"), default=0)
+    # NULL: the bank sent loans without their overdue days (unknown, never 0).
+    max_overdue_days = models.IntegerField(_("days overdue"), null=True, default=0)
     concentration = models.DecimalField(_("largest holding share"), max_digits=5, decimal_places=4, default=0)
     risk_flags = models.IntegerField(_("risk flags"), default=0)
     kyc_stale = models.BooleanField(_("KYC review overdue"), default=False)
