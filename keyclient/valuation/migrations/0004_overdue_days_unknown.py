@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('valuation', '0002_snapshot_client_key'),
+        ('valuation', '0003_service_level_grant'),
     ]
 
     operations = [
