@@ -18,6 +18,9 @@ TOML (stdlib) or YAML (if PyYAML is installed), e.g.::
 
     [extracts.transactions]     # per-extract overrides of encoding, separator, date_format, thousands
     encoding = "utf-8"
+
+    [fx_rates]                  # fixed rates: reporting-currency units per one unit (keyclient.intake.fx)
+    USD = 7.1
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ class Mapping:
     columns: dict[str, dict[str, str]] = field(default_factory=dict)
     codes: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     per_extract: dict[str, dict[str, Any]] = field(default_factory=dict)
+    fx_rates: dict[str, float] = field(default_factory=dict)
 
     def option(self, extract: str, name: str, default: Any = None) -> Any:
         return self.per_extract.get(extract, {}).get(name, self.options.get(name, default))
@@ -68,7 +72,7 @@ def load_mapping(path: Path | None) -> Mapping:
             raw = tomllib.loads(text)
     except Exception as exc:
         raise MappingError(f"{path}: cannot parse the mapping file: {exc}") from exc
-    known = {*OPTIONS, "files", "columns", "codes", "extracts"}
+    known = {*OPTIONS, "files", "columns", "codes", "extracts", "fx_rates"}
     if unknown := sorted(set(raw) - known):
         raise MappingError(f"{path}: unknown keys {unknown}; expected some of {sorted(known)}")
     mapping = Mapping(
@@ -77,6 +81,7 @@ def load_mapping(path: Path | None) -> Mapping:
         columns={k: dict(v) for k, v in raw.get("columns", {}).items()},
         codes={k: {c: dict(m) for c, m in v.items()} for k, v in raw.get("codes", {}).items()},
         per_extract={k: dict(v) for k, v in raw.get("extracts", {}).items()},
+        fx_rates=_fx_rates(path, raw.get("fx_rates", {})),
     )
     for section in (mapping.files, mapping.columns, mapping.codes, mapping.per_extract):
         for name in section:
@@ -87,3 +92,17 @@ def load_mapping(path: Path | None) -> Mapping:
             if ours not in BY_NAME[name].column_names:
                 raise MappingError(f"{path}: extract {name} has no column {ours!r}")
     return mapping
+
+
+def _fx_rates(path: Path, raw: Any) -> dict[str, float]:
+    """`[fx_rates]`: a three-letter currency code -> a positive number (reporting-currency units per unit)."""
+    if not isinstance(raw, dict):
+        raise MappingError(f"{path}: fx_rates must be a table of currency = rate")
+    rates = {}
+    for code, rate in raw.items():
+        if not (len(code) == 3 and code.isascii() and code.isalpha()):
+            raise MappingError(f"{path}: fx_rates: {code!r} is not a three-letter currency code")
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0:
+            raise MappingError(f"{path}: fx_rates.{code}: the rate must be a number above zero, not {rate!r}")
+        rates[code.upper()] = float(rate)
+    return rates
