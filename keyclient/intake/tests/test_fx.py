@@ -4,6 +4,7 @@ rate is rejected naming its currency and date, and nothing of it is landed or wr
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,7 +14,9 @@ import pytest
 from keyclient.intake.mapping import MappingError
 from keyclient.intake.services import load_extracts
 from keyclient.intake.tests.extracts import GOOD, LOAD_DATE, read_rejects, write_day
+from keyclient.pipeline.services import run_date
 from keyclient.products.models import Holding
+from keyclient.valuation.models import TierAssignment
 
 BALANCES = (
     "date,customer_no,deposit,investment,loan,currency\n"
@@ -154,3 +157,23 @@ def test_a_zero_rate_is_rejected(bank, lake: Path, tmp_path: Path) -> None:
         source=write_day(tmp_path / "in", {"fx_rates": rates}), load_date=LOAD_DATE, max_reject_rate=0.5
     )
     assert read_rejects(job.reject_file) == [("fx_rates.csv", 4, "rate", "a rate must be above zero")]
+
+
+def test_tiers_follow_the_converted_amounts(bank, lake: Path, tmp_path: Path, settings) -> None:
+    """A month of balances: 100,000 USD a day at 7.0 is 700,000 (platinum), 100,000 CNY stays gold."""
+    settings.KEYCLIENT_PIPELINE_PRICING = {"cost_to_serve": 0.0}
+    days = [date(2026, 10, 1) + timedelta(days=n) for n in range(31)]
+    balances = "date,customer_no,deposit,investment,loan,currency\n" + "".join(
+        f"{d},6200000001,100000,0,0,USD\n{d},6200000002,100000,0,0,\n" for d in days
+    )
+    rates = "date,currency,rate\n" + "".join(f"{d},USD,7\n" for d in days)
+    txns = GOOD["transactions"].replace("2026-10-31,7100000001", "2026-10-31,6200000001")
+    day = {"daily_balances": balances, "fx_rates": rates, "transactions": txns}
+    job = load_extracts(source=write_day(tmp_path / "in", day), load_date=LOAD_DATE, history=True)
+    assert job.rows_rejected == 0
+    run_date(LOAD_DATE)
+    assert sorted(
+        TierAssignment.objects.filter(
+            as_of=LOAD_DATE, customer__customer_no__in=["6200000001", "6200000002"]
+        ).values_list("customer__customer_no", "basis", "qualified_tier")
+    ) == [("6200000001", Decimal("700000.00"), "platinum"), ("6200000002", Decimal("100000.00"), "gold")]
