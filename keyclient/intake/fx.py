@@ -37,6 +37,10 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
 def rates(con: duckdb.DuckDBPyConnection, mapping: Mapping) -> None:
     """`fx_dated(currency, date, rate)`: this load's `fx_rates` plus earlier loads' from the lake (a date
     this load brings replaces the lake's); `fx_fixed(currency, rate)`: the mapping's rates."""
@@ -71,22 +75,41 @@ def rates(con: duckdb.DuckDBPyConnection, mapping: Mapping) -> None:
 
 def attach(con: duckdb.DuckDBPyConnection, ext: Extract, table: str, mapping: Mapping) -> None:
     """Add to the parsed rows of a money extract (`table`) their currency `_fx_currency`, whether it is a
-    foreign one (`_fx_foreign`) and its rate `_fx_rate` (NULL: none found)."""
+    foreign one (`_fx_foreign`) and its rate `_fx_rate` (NULL: none found).
+
+    The rate is looked up once per distinct (currency, date) of the foreign rows (`fx_pick`, small), then
+    joined by equality; an extract without foreign rows only gets constant columns (no rewrite)."""
     if ext.name not in MONEY:
         return
     rates(con, mapping)
     day = _q(ext.date_column + "__v")
+    params = {"reporting": reporting_currency()}
+    execute(
+        con,
+        f"""CREATE OR REPLACE TEMP TABLE fx_pick AS
+        SELECT n.currency, n.day,
+            CASE WHEN d.date >= n.day - INTERVAL {MAX_RATE_AGE_DAYS} DAY THEN d.rate ELSE f.rate END AS rate
+        FROM (SELECT DISTINCT upper(currency) AS currency, {day} AS day FROM {table}
+              WHERE upper(currency) <> $reporting) n
+        ASOF LEFT JOIN fx_dated d ON d.currency = n.currency AND n.day >= d.date
+        LEFT JOIN fx_fixed f ON f.currency = n.currency""",  # noqa: S608 - our tables and declared names; the currency bound
+        params,
+    )
+    if not con.execute("SELECT count(*) FROM fx_pick").fetchall()[0][0]:
+        for column, sql_type, value in (
+            ("_fx_currency", "VARCHAR", lit(params["reporting"])),
+            ("_fx_foreign", "BOOLEAN", "false"),
+            ("_fx_rate", "DOUBLE", "1.0"),
+        ):
+            con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type} DEFAULT {value}")
+        return
     execute(
         con,
         f"""CREATE OR REPLACE TEMP TABLE {table} AS
-        SELECT v.*, v._fx_currency <> $reporting AS _fx_foreign,
-            CASE WHEN v._fx_currency = $reporting THEN 1.0
-                 WHEN d.date >= v.{day} - INTERVAL {MAX_RATE_AGE_DAYS} DAY THEN d.rate
-                 ELSE f.rate END AS _fx_rate
-        FROM (SELECT *, upper(coalesce(currency, $reporting)) AS _fx_currency FROM {table}) v
-        ASOF LEFT JOIN fx_dated d ON d.currency = v._fx_currency AND v.{day} >= d.date
-        LEFT JOIN fx_fixed f ON f.currency = v._fx_currency""",  # noqa: S608 - our tables and declared names; the currency bound
-        {"reporting": reporting_currency()},
+        SELECT v.*, coalesce(upper(v.currency), $reporting) AS _fx_currency,
+            p.currency IS NOT NULL AS _fx_foreign, CASE WHEN p.currency IS NULL THEN 1.0 ELSE p.rate END AS _fx_rate
+        FROM {table} v LEFT JOIN fx_pick p ON p.currency = upper(v.currency) AND p.day IS NOT DISTINCT FROM v.{day}""",  # noqa: S608 - our tables and declared names; the currency bound
+        params,
     )
 
 
