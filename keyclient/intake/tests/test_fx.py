@@ -15,7 +15,7 @@ from keyclient.intake.mapping import MappingError
 from keyclient.intake.services import load_extracts
 from keyclient.intake.tests.extracts import GOOD, LOAD_DATE, read_rejects, write_day
 from keyclient.pipeline.services import run_date
-from keyclient.products.models import Holding
+from keyclient.products.models import Holding, Product
 from keyclient.valuation.models import TierAssignment
 
 BALANCES = (
@@ -177,3 +177,18 @@ def test_tiers_follow_the_converted_amounts(bank, lake: Path, tmp_path: Path, se
             as_of=LOAD_DATE, customer__customer_no__in=["6200000001", "6200000002"]
         ).values_list("customer__customer_no", "basis", "qualified_tier")
     ) == [("6200000001", Decimal("700000.00"), "platinum"), ("6200000002", Decimal("100000.00"), "gold")]
+
+
+def test_a_bank_reporting_in_euros_converts_yuan(bank, lake: Path, tmp_path: Path, settings) -> None:
+    settings.KEYCLIENT_REPORTING_CURRENCY = "EUR"
+    day = {
+        "daily_balances": BALANCES.replace(",USD\n", ",CNY\n"),
+        "fx_rates": "date,currency,rate\n2026-10-31,CNY,0.13\n",
+    }
+    job = load_extracts(source=write_day(tmp_path / "in", day), load_date=LOAD_DATE)
+    assert job.rows_rejected == 0
+    assert landed(lake, "daily_balances") == [
+        ("6200000001", 1300.0, 650.07, 0.0, "CNY", 0.13, 10000.0, 5000.5, 0.0),
+        ("7100000001", 200000.5, 0.0, 10000.0, "EUR", 1.0, None, None, None),
+    ]
+    assert set(Product.objects.values_list("currency", flat=True)) == {"EUR"}  # none declared: reporting
