@@ -30,6 +30,14 @@ def env_regex(name: str) -> str:
     return value
 
 
+def env_currency(name: str, default: str) -> str:
+    """Read an ISO 4217 currency code (three letters, upper-cased); anything else stops start-up."""
+    value = os.environ.get(name, "").strip().upper() or default
+    if not re.fullmatch(r"[A-Z]{3}", value):
+        raise ImproperlyConfigured(f"{name} must be a three-letter ISO 4217 currency code, not {value!r}")
+    return value
+
+
 def database_from_url(url: str | None, var_dir: Path) -> dict[str, Any]:
     """Turn DATABASE_URL into a Django DATABASES entry.
 

@@ -11,7 +11,14 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from keyclient.config.env import database_from_url, env_bool, env_regex, field_keys, secret_key
+from keyclient.config.env import (
+    database_from_url,
+    env_bool,
+    env_currency,
+    env_regex,
+    field_keys,
+    secret_key,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PACKAGE_DIR.parent
@@ -212,7 +219,11 @@ KEYCLIENT_LIST_PAGE_SIZE = 50
 KEYCLIENT_API_COUNT_CAP = 10_000
 KEYCLIENT_EXPORT_MAX_ROWS = 50_000  # a larger export is refused: narrow the filters
 KEYCLIENT_LAKE_DIR = Path(os.environ.get("KEYCLIENT_LAKE_DIR", VAR_DIR / "lake"))  # the intake's Parquet lake
-KEYCLIENT_SIGNIFICANT_AMOUNT = 50_000  # CNY: a transaction at or above this shows on the 360 page
+# The reporting currency (ISO 4217): every amount in the CRM, every tier bar, price and limit is in it;
+# the intake converts other currencies into it (docs/intake.md "Currencies").
+KEYCLIENT_REPORTING_CURRENCY = env_currency("KEYCLIENT_REPORTING_CURRENCY", "CNY")
+# In the reporting currency: a transaction at or above this shows on the 360 page.
+KEYCLIENT_SIGNIFICANT_AMOUNT = 50_000
 KEYCLIENT_DAILY_RETENTION_DAYS = 100  # daily indicator rows kept in the CRM (month ends kept for good)
 # Client searches per user and window (keyclient.customers.search_limits): any search, and searches
 # by a full mobile or ID number (they confirm masked digits). One more is refused; the first

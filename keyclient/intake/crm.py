@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from keyclient.audit.actors import Actor
 from keyclient.core.bulk import bulk_insert
+from keyclient.core.money import reporting_currency
 from keyclient.customers import writer
 from keyclient.customers.choices import Tier
 from keyclient.customers.models import Customer
@@ -72,9 +73,10 @@ def write_crm(
 
 
 def upsert_products(con: duckdb.DuckDBPyConnection) -> int:
-    found = con.execute(
-        "SELECT product_code, name, category, risk_rating, coalesce(currency, 'CNY'), term_days, "
-        "coalesce(rate, 0), coalesce(fee_rate, 0) FROM ok_products ORDER BY product_code"
+    found = con.execute(  # a product without a currency is in the reporting currency
+        "SELECT product_code, name, category, risk_rating, upper(coalesce(currency, ?)), term_days, "
+        "coalesce(rate, 0), coalesce(fee_rate, 0) FROM ok_products ORDER BY product_code",
+        [reporting_currency()],
     ).fetchall()
     objs = [
         Product(

@@ -153,6 +153,23 @@ EXTRACTS: tuple[Extract, ...] = (
         description="The product catalog: every product the bank sells, with its risk rating.",
     ),
     Extract(
+        "fx_rates",
+        (
+            C("date", "date", required=True),
+            C("currency", required=True, max_length=3),
+            C("rate", "decimal", required=True),
+        ),
+        key=("date", "currency"),
+        kind="dated",
+        date_column="date",
+        required_file=False,
+        description=(
+            "Exchange rates of the day: `rate` units of the reporting currency per one unit of `currency` "
+            "(ISO 4217). Amounts in other currencies are converted with them (see Currencies)."
+        ),
+        rules=(Rule("rate", "rate__v <= 0", "a rate must be above zero"),),
+    ),
+    Extract(
         "customers",
         (
             C("customer_no", required=True, max_length=20),
@@ -226,6 +243,7 @@ EXTRACTS: tuple[Extract, ...] = (
             C("product_code", required=True, references="products"),
             C("balance", "decimal", required=True),
             C("maturity_date", "date"),
+            C("currency", max_length=3),
         ),
         key=("as_of", "account_no"),
         kind="dated",
@@ -251,6 +269,7 @@ EXTRACTS: tuple[Extract, ...] = (
             C("deposit", "decimal", required=True),
             C("investment", "decimal", required=True, min=0),
             C("loan", "decimal", required=True, min=0),
+            C("currency", max_length=3),
         ),
         key=("date", "customer_no"),
         kind="dated",
@@ -274,6 +293,7 @@ EXTRACTS: tuple[Extract, ...] = (
             C("counterparty_bank_code", max_length=12),
             C("counterparty_bank_name", max_length=60),
             C("counterparty_name", personal=True, lake="mask"),
+            C("currency", max_length=3),
         ),
         key=("txn_id",),
         kind="dated",
@@ -291,6 +311,7 @@ EXTRACTS: tuple[Extract, ...] = (
             C("overdue_days", "int", min=0),
             C("classification", "code", codes=LOAN_CLASSES),
             C("maturity_date", "date"),
+            C("currency", max_length=3),
         ),
         key=("date", "loan_no"),
         kind="dated",
@@ -325,6 +346,14 @@ EXTRACTS: tuple[Extract, ...] = (
     ),
 )
 BY_NAME = {e.name: e for e in EXTRACTS}
+# Amounts in the row's `currency` (empty: the reporting currency), converted into the reporting currency
+# before landing (`keyclient.intake.fx`); `currency` then keeps the original currency.
+MONEY = {
+    "holdings": ("balance",),
+    "daily_balances": ("deposit", "investment", "loan"),
+    "transactions": ("amount",),
+    "loans": ("balance",),
+}
 
 
 def markdown() -> str:
@@ -348,6 +377,8 @@ def markdown() -> str:
                 rule.append(f"≤ {c.max_length} chars")
             if c.references:
                 rule.append(f"references {c.references}")
+            if c.name in MONEY.get(e.name, ()):
+                rule.append("in `currency`, converted to the reporting currency")
             if c.personal:
                 landed = f"lands as `{c.landed_name}`" if c.blind_purpose else "lands masked"
                 rule.append(f"personal (never echoed in rejects; {landed})")

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 import duckdb
 import pyarrow as pa
 
+from keyclient.intake import fx
 from keyclient.intake.formats import Extract
 from keyclient.security.crypto import blind_index
 
@@ -78,4 +79,5 @@ def landed(ext: Extract, *, keep_date: bool = True) -> str:
             )
         else:
             selects.append(f"o.{column.name}")
+    selects += [f"o.{name}" for name in fx.landed_columns(ext)]  # the conversion's audit columns
     return f"SELECT {', '.join(selects)} FROM ok_{ext.name} o {' '.join(joins)}"  # noqa: S608 - declared names

@@ -21,6 +21,10 @@ declared sources on equal keys, `fields` (each of our fields from a source colum
 expression, see `keyclient.intake.expressions`) and `codes` for any field; and the options
 `decimal` and `century_pivot`. Everything static is checked here, before any file is read;
 source columns are checked against the files' headers when they are read (`keyclient.intake.sources`).
+Fixed exchange rates (reporting-currency units per one unit, `keyclient.intake.fx`)::
+
+    [fx_rates]
+    USD = 7.1
 """
 
 from __future__ import annotations
@@ -97,6 +101,7 @@ class Mapping:
     main: dict[str, str] = field(default_factory=dict)  # extract -> its main source's name
     joins: dict[str, list[Join]] = field(default_factory=dict)
     fields: dict[str, dict[str, Field]] = field(default_factory=dict)
+    fx_rates: dict[str, float] = field(default_factory=dict)
 
     def option(self, extract: str, name: str, default: Any = None) -> Any:
         return self.per_extract.get(extract, {}).get(name, self.options.get(name, default))
@@ -147,7 +152,7 @@ def load_mapping(path: Path | None) -> Mapping:
 
 
 def _build(raw: dict[str, Any], path: Path, errors: list[str]) -> Mapping:
-    known = {*OPTIONS, "files", "columns", "codes", "extracts", "sources"}
+    known = {*OPTIONS, "files", "columns", "codes", "extracts", "sources", "fx_rates"}
     if unknown := sorted(set(raw) - known):
         errors.append(f"unknown keys {unknown}; expected some of {sorted(known)}")
     extracts = {k: dict(v) for k, v in raw.get("extracts", {}).items()}
@@ -158,6 +163,7 @@ def _build(raw: dict[str, Any], path: Path, errors: list[str]) -> Mapping:
         codes={k: {c: dict(m) for c, m in v.items()} for k, v in raw.get("codes", {}).items()},
         per_extract={k: {o: v[o] for o in EXTRACT_OPTIONS if o in v} for k, v in extracts.items()},
         path=path,
+        fx_rates=_fx_rates(path, raw.get("fx_rates", {})),
     )
     for name, option in mapping.options.items():
         _check_option(f"option {name}", name, option, errors)
@@ -293,3 +299,17 @@ def _field(value: Any, at: str, joined: set[str], errors: list[str]) -> Field | 
                 )
         return Field("expr", str(value["expr"]), options=options, tree=tree)
     return Field(kind, str(value[kind]), source=source, options=options)
+
+
+def _fx_rates(path: Path, raw: Any) -> dict[str, float]:
+    """`[fx_rates]`: a three-letter currency code -> a positive number (reporting-currency units per unit)."""
+    if not isinstance(raw, dict):
+        raise MappingError(f"{path}: fx_rates must be a table of currency = rate")
+    rates = {}
+    for code, rate in raw.items():
+        if not (len(code) == 3 and code.isascii() and code.isalpha()):
+            raise MappingError(f"{path}: fx_rates: {code!r} is not a three-letter currency code")
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0:
+            raise MappingError(f"{path}: fx_rates.{code}: the rate must be a number above zero, not {rate!r}")
+        rates[code.upper()] = float(rate)
+    return rates

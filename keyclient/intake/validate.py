@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 
 from keyclient.core.duck import execute
+from keyclient.intake import fx
 from keyclient.intake.formats import Column, Extract
 from keyclient.intake.mapping import Mapping
 
@@ -110,6 +111,7 @@ def validate(
         f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT _file, _line, {parsed} FROM raw_{ext.name}",  # noqa: S608 - our tables and declared columns; the mapping's texts bound
         params,
     )
+    fx.attach(con, ext, table, mapping)  # money extracts: each row's currency and rate
     labels = {"products": "product", "customers": "client", "org_units": "org unit", "staff": "staff member"}
     checks: list[tuple[str, str, str]] = []  # (field, predicate, reason SQL)
     for n, c in enumerate(ext.columns):
@@ -156,6 +158,7 @@ def validate(
             )
     for rule in ext.rules:
         checks.append((rule.field, rule.predicate, lit(rule.reason)))
+    checks += fx.checks(ext)
     if ext.date_column:
         value = ident(ext.date_column + "__v")
         op, says = (">", "is after") if history else ("<>", "is not")
@@ -196,9 +199,8 @@ def validate(
               WINDOW w AS (PARTITION BY {key_values} ORDER BY _file, _line))
         WHERE n > 1"""  # noqa: S608 - declared extract, key and column names
     )
-    selects = ", ".join(f"{ident(c.name + '__v')} AS {ident(c.name)}" for c in ext.columns)
     con.execute(
-        f"""CREATE OR REPLACE TABLE ok_{ext.name} AS SELECT {selects} FROM {table} r
+        f"""CREATE OR REPLACE TABLE ok_{ext.name} AS SELECT {fx.ok_columns(ext)} FROM {table} r
         WHERE NOT EXISTS (SELECT 1 FROM rejects j WHERE j.extract = {lit(ext.name)} AND j.file = r._file AND j.line = r._line)"""  # noqa: S608 - declared extract and column names
     )
     con.execute(f"DROP TABLE {table}")

@@ -68,7 +68,7 @@ DEFAULT_PRICING = {
     "deposit_spread": 0.015,  # funds transfer pricing: what a deposit earns the bank per year
     "loan_spread": 0.020,  # net interest margin on loans per year
     "investment_margin": 0.004,  # trailing fees on investments per year
-    "cost_to_serve": 600.0,  # CNY per client per year
+    "cost_to_serve": 600.0,  # per client per year, in the reporting currency
 }
 
 

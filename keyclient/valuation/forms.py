@@ -13,6 +13,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from keyclient.core.money import money_label
 from keyclient.customers.choices import CustomerKind, Tier
 from keyclient.org.models import OrgUnit
 from keyclient.security.roles import ScopeKind, scope_kind
@@ -29,14 +30,14 @@ TIER_LABELS = dict(Tier.choices)
 TIER_KEYS: dict[str, tuple[tuple[str, Any, bool], ...]] = {
     # key, label, whole number
     "individual": (
-        ("min_aum", _("Monthly average AUM at least (CNY)"), False),
+        ("min_aum", money_label(_("Monthly average AUM at least (%(currency)s)")), False),
         ("min_value_score", _("Value score at least"), False),
         ("downgrade_months", _("Months below the bar before a downgrade"), True),
     ),
     "corporate": (
-        ("min_contribution", _("12-month contribution at least (CNY)"), False),
-        ("min_deposit", _("Monthly average deposits at least (CNY)"), False),
-        ("min_loan", _("Monthly average loans at least (CNY)"), False),
+        ("min_contribution", money_label(_("12-month contribution at least (%(currency)s)")), False),
+        ("min_deposit", money_label(_("Monthly average deposits at least (%(currency)s)")), False),
+        ("min_loan", money_label(_("Monthly average loans at least (%(currency)s)")), False),
         ("min_value_score", _("Value score at least"), False),
         ("downgrade_months", _("Months below the bar before a downgrade"), True),
     ),
@@ -52,8 +53,8 @@ SCORE_WEIGHTS = (
     ("risk", _("Risk (counts against)")),
 )
 CONTRIBUTION_FULL = (
-    ("individual", _("Individual: 12-month contribution that scores 100 (CNY)")),
-    ("corporate", _("Corporate: 12-month contribution that scores 100 (CNY)")),
+    ("individual", money_label(_("Individual: 12-month contribution that scores 100 (%(currency)s)"))),
+    ("corporate", money_label(_("Corporate: 12-month contribution that scores 100 (%(currency)s)"))),
 )
 RISK = (
     ("points_per_30_days_overdue", _("Points per 30 days overdue"), False),
@@ -64,7 +65,11 @@ RISK = (
     ("kyc_stale_points", _("Points for a stale assessment"), False),
 )
 RELATEDNESS = (
-    ("linked_aum_full", _("Linked clients' AUM and contribution that score 100 (CNY)"), False),
+    (
+        "linked_aum_full",
+        money_label(_("Linked clients' AUM and contribution that score 100 (%(currency)s)")),
+        False,
+    ),
     ("link_count_full", _("Links that score 100"), False),
     ("aum_share", _("Share of the score from linked AUM (the rest from the number of links)"), False),
 )

@@ -60,7 +60,7 @@ DEFAULT_RULES: dict[str, Any] = {
     "score": {
         # value = (wc·contribution + wp·prominence + wr·relatedness − wk·risk) / (wc + wp + wr), within 0–100
         "weights": {"contribution": 0.5, "prominence": 0.2, "relatedness": 0.3, "risk": 0.3},
-        # Contribution (12 months, CNY) that scores 100; the scale is logarithmic below it.
+        # Contribution (12 months, reporting currency) that scores 100; the scale is logarithmic below it.
         "contribution_full": {"individual": 200_000, "corporate": 5_000_000},
         "risk": {
             "loan_class_points": {"正常": 0, "关注": 30, "次级": 60, "可疑": 80, "损失": 100},

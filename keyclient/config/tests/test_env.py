@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from keyclient.config.env import database_from_url, secret_key
+from keyclient.config.env import database_from_url, env_currency, secret_key
 
 
 def test_no_url_means_sqlite_in_wal_mode(tmp_path):
@@ -48,3 +48,13 @@ def test_development_key_is_created_once_and_private(tmp_path, monkeypatch):
     assert secret_key(tmp_path, production=False) == first
     assert len(first) >= 50
     assert oct(Path(tmp_path / "secret_key").stat().st_mode & 0o777) == "0o600"
+
+
+def test_the_reporting_currency_is_a_three_letter_code(monkeypatch):
+    monkeypatch.delenv("KEYCLIENT_REPORTING_CURRENCY", raising=False)
+    assert env_currency("KEYCLIENT_REPORTING_CURRENCY", "CNY") == "CNY"
+    monkeypatch.setenv("KEYCLIENT_REPORTING_CURRENCY", " eur ")
+    assert env_currency("KEYCLIENT_REPORTING_CURRENCY", "CNY") == "EUR"
+    monkeypatch.setenv("KEYCLIENT_REPORTING_CURRENCY", "euro")
+    with pytest.raises(ImproperlyConfigured, match="three-letter ISO 4217 currency code, not 'EURO'"):
+        env_currency("KEYCLIENT_REPORTING_CURRENCY", "CNY")

@@ -7,6 +7,8 @@ from typing import Any
 
 from django import template
 
+from keyclient.core.money import currency_prefix, reporting_currency
+
 register = template.Library()
 
 
@@ -19,9 +21,25 @@ def _decimal(value: Any) -> Decimal | None:
 
 @register.filter
 def cny(value: Any) -> str:
-    """`1234567.8` → `1,234,567.80` (amounts are CNY unless a currency is shown beside them)."""
+    """`1234567.8` → `1,234,567.80` (amounts are in the reporting currency, `keyclient.core.money`)."""
     number = _decimal(value)
     return "" if number is None else f"{number:,.2f}"
+
+
+@register.filter
+def money(value: Any) -> str:
+    """An amount with the reporting currency: `¥1,234,567.80` (CNY), `EUR 1,234,567.80` (EUR)."""
+    number = _decimal(value)
+    if number is None:
+        return ""
+    sign = "-" if number < 0 else ""
+    return f"{sign}{currency_prefix()}{abs(number):,.2f}"
+
+
+@register.simple_tag
+def currency() -> str:
+    """The reporting currency's code (`CNY`), for headers and labels."""
+    return reporting_currency()
 
 
 @register.filter

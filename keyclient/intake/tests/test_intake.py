@@ -37,8 +37,8 @@ def test_clean_load_lands_and_upserts(bank, lake: Path, tmp_path: Path) -> None:
     assert job.counts["customers"] == {"read": 2, "accepted": 2, "rejected": 0}
     assert job.actor_name == "job:intake"
     assert lake_rows(lake, "daily_balances") == [
-        ("6200000001", 100000.0, 50000.0, 0.0),
-        ("7100000001", 200000.5, 0.0, 10000.0),
+        ("6200000001", 100000.0, 50000.0, 0.0, "CNY", 1.0, None, None, None),
+        ("7100000001", 200000.5, 0.0, 10000.0, "CNY", 1.0, None, None, None),
     ]
     new = Customer.objects.get(customer_no="7100000001")
     assert (new.name, new.home_org_unit.code, new.primary_rm.username, new.id_number) == (
@@ -69,7 +69,17 @@ def test_reload_same_date_replaces(bank, lake: Path, tmp_path: Path) -> None:
     )  # the CRM's assignment stands
     assert Customer.objects.count() == customers == 6
     assert Product.objects.count() == 2
-    assert lake_rows(lake, "daily_balances")[1] == ("7100000001", 999.5, 0.0, 10000.0)
+    assert lake_rows(lake, "daily_balances")[1] == (
+        "7100000001",
+        999.5,
+        0.0,
+        10000.0,
+        "CNY",
+        1.0,
+        None,
+        None,
+        None,
+    )
     assert len(list((lake / "daily_balances").glob("date=*/*.parquet"))) == 1
     assert not (lake / "_staging").exists() or not any((lake / "_staging").iterdir())
     assert IntakeJob.objects.filter(status="succeeded").count() == 2
@@ -212,8 +222,8 @@ def test_parquet_dates_and_numbers_load_without_parsing_and_keep_their_rules(
         ("daily_balances.parquet", 3, "investment", "below the minimum 0: -5.0"),  # a deposit may be < 0
     ]
     assert lake_rows(lake, "daily_balances") == [
-        ("6200000001", 100000.0, 50000.0, 0.0),
-        ("7100000001", 200000.5, 0.0, 10000.0),
+        ("6200000001", 100000.0, 50000.0, 0.0, "CNY", 1.0, None, None, None),
+        ("7100000001", 200000.5, 0.0, 10000.0, "CNY", 1.0, None, None, None),
     ]
 
 

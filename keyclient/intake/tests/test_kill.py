@@ -101,7 +101,17 @@ def test_kill9_mid_load_then_rerun_equals_clean_run(bank, settings, tmp_path: Pa
     load_extracts(source=v1, load_date=LOAD_DATE)
     load_extracts(source=v2, load_date=LOAD_DATE)
     assert snapshot(lake) == snapshot(tmp_path / "clean")
-    assert snapshot(lake)[f"daily_balances/date={LOAD_DATE}"][1] == ("7100000001", 777.25, 0.0, 10000.0)
+    assert snapshot(lake)[f"daily_balances/date={LOAD_DATE}"][1] == (
+        "7100000001",
+        777.25,
+        0.0,
+        10000.0,
+        "CNY",
+        1.0,
+        None,
+        None,
+        None,
+    )
     clean = sorted(Customer.objects.values_list("customer_no", "name", "status"))
     assert crm_clients(db) == clean
     assert ("7100000001", "周八八", "active") in clean

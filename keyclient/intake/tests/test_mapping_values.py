@@ -59,4 +59,7 @@ def test_a_date_format_with_a_quote(bank, lake: Path, tmp_path: Path) -> None:  
         "SELECT * FROM read_parquet($p, hive_partitioning = false) ORDER BY ALL",
         params={"p": str(lake / "daily_balances" / f"date={LOAD_DATE}" / "*.parquet")},
     ).fetchall()
-    assert landed == [("6200000001", 100000.0, 50000.0, 0.0), ("7100000001", 200000.5, 0.0, 10000.0)]
+    assert landed == [
+        ("6200000001", 100000.0, 50000.0, 0.0, "CNY", 1.0, None, None, None),
+        ("7100000001", 200000.5, 0.0, 10000.0, "CNY", 1.0, None, None, None),
+    ]
