@@ -421,3 +421,5 @@ SEGMENTS = [
 
 class ParetoFilterForm(ScopeFilterForm):
     segment = forms.ChoiceField(label=_("Segment"), choices=SEGMENTS, required=False)
+    all_balances = forms.BooleanField(label=_("Include clients with zero or negative AUM"), required=False)
+    all_statuses = forms.BooleanField(label=_("Include dormant and closed clients"), required=False)
