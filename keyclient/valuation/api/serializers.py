@@ -64,13 +64,17 @@ class ContributionSerializer(_IndicatorSerializer):
 
 
 class RiskSerializer(_IndicatorSerializer):
-    worst_loan_class = serializers.CharField(help_text="五级分类 of the worst loan; empty without loans.")
-    max_overdue_days = serializers.IntegerField()
+    worst_loan_class = serializers.CharField(
+        allow_null=True, help_text="五级分类 of the worst loan; empty without loans; null when not on file."
+    )
+    max_overdue_days = serializers.IntegerField(allow_null=True, help_text="Null when not on file.")
     concentration = serializers.DecimalField(
         max_digits=5, decimal_places=4, help_text="Share of holdings in the largest R3+ holding."
     )
     risk_flags = serializers.IntegerField()
-    kyc_stale = serializers.BooleanField()
+    kyc_stale = serializers.BooleanField(
+        allow_null=True, help_text="Null when no risk-tolerance assessment is on file (unknown, not risk)."
+    )
 
 
 class ProminenceSerializer(_IndicatorSerializer):
