@@ -112,9 +112,7 @@ def percentile_sql(x: str, partition: str = "") -> str:
     scores 100 on a bank of any size. 0 for `x` ≤ 0 (or NULL). A window over every row of the relation:
     the same for any currency or unit (multiplying every amount by a factor keeps each position)."""
     over = ", ".join(filter(None, [partition, f"({x} > 0)"]))
-    return (
-        f"CASE WHEN {x} > 0 THEN 100.0 * cume_dist() OVER (PARTITION BY {over} ORDER BY {x}) ELSE 0 END"
-    )
+    return f"CASE WHEN {x} > 0 THEN 100.0 * cume_dist() OVER (PARTITION BY {over} ORDER BY {x}) ELSE 0 END"
 
 
 def contribution_score_sql() -> str:

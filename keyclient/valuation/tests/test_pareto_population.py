@@ -84,7 +84,10 @@ def test_the_reference_concentrations_of_public_bank_data(  # type: ignore[no-un
     aum = default.measures[0]
     assert (aum.clients, aum.negatives) == (positive, 0)
     assert default.population is not None
-    assert (default.population.shown, default.population.without_positive_aum) == (positive, clients - positive)
+    assert (default.population.shown, default.population.without_positive_aum) == (
+        positive,
+        clients - positive,
+    )
     assert next(t.clients for t in aum.top if t.percent == 20) == positive // 5
     assert abs(aum.top_20 - positive_only) <= Decimal("0.001")  # within 0.1 percentage point
     everyone = pareto(head, unit=unit, all_balances=True, all_statuses=True).measures[0]
@@ -112,7 +115,11 @@ def test_by_default_only_active_clients_with_a_positive_aum(bank, mixed) -> None
     result = pareto(bank.user("head_office"))
     aum = result.measures[0]
     assert result.population is not None
-    assert (result.population.shown, result.population.without_positive_aum, result.population.not_active) == (
+    assert (
+        result.population.shown,
+        result.population.without_positive_aum,
+        result.population.not_active,
+    ) == (
         5,
         3,
         2,
@@ -128,7 +135,12 @@ def test_the_filters_include_the_rest_counting_a_negative_aum_as_zero(bank, mixe
     assert balances_too.population is not None
     assert (balances_too.population.shown, balances_too.population.left_out) == (8, 2)
     aum = balances_too.measures[0]
-    assert (aum.clients, aum.total, aum.negatives, aum.negative_sum) == (8, Decimal(22_860_000), 1, Decimal(-5_000))
+    assert (aum.clients, aum.total, aum.negatives, aum.negative_sum) == (
+        8,
+        Decimal(22_860_000),
+        1,
+        Decimal(-5_000),
+    )
     everyone = pareto(head, all_balances=True, all_statuses=True)
     assert everyone.population is not None and everyone.population.left_out == 0
     aum = everyone.measures[0]
@@ -143,7 +155,10 @@ def test_the_page_states_its_population_and_who_was_left_out(bank, mixed, login)
     client = login(bank.user("head_office"))
     body = client.get("/tiers/pareto/").content.decode()
     assert 'data-left-out="5"' in body
-    assert "5 active clients in scope with a positive AUM" in body or "5 位" in body
+    assert (
+        "范围内资产为正的 5 位活跃客户。" in body
+        and "未计入：5 位（资产为零或为负 3 位，休眠或已销户 2 位）" in body
+    )
     response = client.get("/tiers/pareto/?all_balances=on&all_statuses=on")
     assert response.context["result"].population.left_out == 0
     body = response.content.decode()

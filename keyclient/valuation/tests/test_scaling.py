@@ -54,7 +54,9 @@ def book(factor: float = 1.0) -> duckdb.DuckDBPyConnection:
     )  # fmt: skip
     con.execute("CREATE TEMP TABLE clients AS SELECT * FROM clients_arrow")
     con.execute("CREATE TEMP TABLE month_end AS SELECT * FROM month_end_arrow")
-    loans = [(numbers[n], 1_000_000.0 * factor, n % 200, "关注" if n % 3 else None) for n in range(0, 2_200, 7)]
+    loans = [
+        (numbers[n], 1_000_000.0 * factor, n % 200, "关注" if n % 3 else None) for n in range(0, 2_200, 7)
+    ]
     con.execute("CREATE TEMP TABLE loans (customer_no VARCHAR, balance DOUBLE, overdue_days INTEGER, "
                 "classification VARCHAR)")  # fmt: skip
     con.executemany("INSERT INTO loans VALUES (?, ?, ?, ?)", loans)
@@ -64,14 +66,16 @@ def book(factor: float = 1.0) -> duckdb.DuckDBPyConnection:
         [(numbers[n], 500_000.0 * factor, "R4") for n in range(0, 2_200, 11)],
     )
     con.execute("CREATE TEMP TABLE links (from_customer_no VARCHAR, to_customer_no VARCHAR)")
-    con.executemany("INSERT INTO links VALUES (?, ?)", [(numbers[n], numbers[n + 1]) for n in range(0, 2_200, 5)])
+    con.executemany(
+        "INSERT INTO links VALUES (?, ?)", [(numbers[n], numbers[n + 1]) for n in range(0, 2_200, 5)]
+    )
     engine.compute(con, AS_OF, default_rules())
     return con
 
 
 def scores(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[float, ...]]:
     columns = ", ".join(SCORES)
-    return {row[0]: row[1:] for row in con.execute(f"SELECT customer_no, {columns} FROM valued").fetchall()}  # noqa: S608 - our column names
+    return {row[0]: row[1:] for row in con.execute(f"SELECT customer_no, {columns} FROM valued").fetchall()}
 
 
 @pytest.fixture(scope="module")
