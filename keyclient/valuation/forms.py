@@ -51,10 +51,6 @@ SCORE_WEIGHTS = (
     ("relatedness", _("Relatedness")),
     ("risk", _("Risk (counts against)")),
 )
-CONTRIBUTION_FULL = (
-    ("individual", _("Individual: 12-month contribution that scores 100 (CNY)")),
-    ("corporate", _("Corporate: 12-month contribution that scores 100 (CNY)")),
-)
 RISK = (
     ("points_per_30_days_overdue", _("Points per 30 days overdue"), False),
     ("concentration_above", _("Largest risky holding's share of AUM beyond which it counts"), False),
@@ -64,7 +60,6 @@ RISK = (
     ("kyc_stale_points", _("Points for a stale assessment"), False),
 )
 RELATEDNESS = (
-    ("linked_aum_full", _("Linked clients' AUM and contribution that score 100 (CNY)"), False),
     ("link_count_full", _("Links that score 100"), False),
     ("aum_share", _("Share of the score from linked AUM (the rest from the number of links)"), False),
 )
@@ -113,10 +108,6 @@ def rule_fields() -> list[RuleField]:
     out += [
         RuleField(f"weight_{k}", ("score", "weights", k), f"score.weights.{k}", label)
         for k, label in SCORE_WEIGHTS
-    ]
-    out += [
-        RuleField(f"full_{k}", ("score", "contribution_full", k), f"score.contribution_full.{k}", label)
-        for k, label in CONTRIBUTION_FULL
     ]
     out += [
         RuleField(
