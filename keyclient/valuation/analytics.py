@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from keyclient.core.charts import LorenzChart, lorenz_chart
-from keyclient.customers.choices import CustomerKind, Tier
+from keyclient.customers.choices import CustomerKind, CustomerStatus, Tier
 from keyclient.customers.models import Customer
 from keyclient.org.models import OrgUnit
 from keyclient.valuation.choices import TierState
@@ -228,34 +228,92 @@ class TopShare:
 
 @dataclass
 class Concentration:
-    """How one measure is spread over the clients: the share the top 1/5/10/20% hold, the Lorenz curve."""
+    """How one measure is spread over the clients: the share the top 1/5/10/20% hold, the Lorenz curve.
+
+    A value below zero counts as zero: the base of every share is the total of the positive values
+    (`total`), so no share exceeds 100% and the curve never dips below zero; the clients below zero are
+    listed apart (`negatives`, `negative_sum`)."""
 
     measure: str
     label: str
     clients: int
-    total: Decimal
+    total: Decimal  # the sum of the positive values: the base of the shares
     top: list[TopShare]
     lorenz: list[tuple[Decimal, Decimal]]  # (share of clients, share of the measure), poorest first
     chart: LorenzChart | None
+    negatives: int = 0  # clients whose value is below zero (counted as zero in the shares)
+    negative_sum: Decimal = Decimal(0)  # their values' sum (negative)
 
     @property
     def top_20(self) -> Decimal | None:
         return next((t.share for t in self.top if t.percent == 20), None)
 
 
+@dataclass(frozen=True)
+class Population:
+    """Which clients in scope the concentration is over, and how many were left out and why. By default
+    the active clients with a positive AUM; `all_balances` includes the clients whose AUM is zero or
+    negative (it counts as zero), `all_statuses` the dormant and closed clients."""
+
+    all_balances: bool
+    all_statuses: bool
+    shown: int
+    without_positive_aum: int  # left out: zero or negative AUM
+    not_active: int  # left out: dormant or closed
+
+    @property
+    def left_out(self) -> int:
+        return self.without_positive_aum + self.not_active
+
+
 @dataclass
 class Pareto:
     value_as_of: date | None  # the month end of the value scores used (None before the first run)
     measures: list[Concentration]
+    population: Population | None = None
 
 
 def top_count(clients: int, percent: int) -> int:
-    """How many clients make the top `percent`%: rounded up, so that a small book still has a top 1%."""
-    return (clients * percent + 99) // 100
+    """How many clients make the top `percent`%: ⌊clients × percent / 100⌋, the largest whole number of
+    clients that is not more than `percent`% of them (the convention of the public reference figures,
+    docs/valuation.md), and at least one, so that a small book still has a top 1%."""
+    return max(1, clients * percent // 100) if clients else 0
+
+
+def _top_count_sql(percent: int) -> str:
+    """`top_count` in SQL over the window's client count `n` (an integer: integer division)."""
+    return f"CASE WHEN n * {percent} / 100 < 1 THEN 1 ELSE n * {percent} / 100 END"
 
 
 def _dec(value: Any) -> Decimal:
     return Decimal(str(value)) if value is not None else Decimal(0)
+
+
+def population(
+    clients: QuerySet[Customer], *, all_balances: bool = False, all_statuses: bool = False
+) -> tuple[QuerySet[Customer], Population]:
+    """The clients the concentration is over (see `Population`) and the count of those left out (one
+    aggregate query)."""
+    positive, active = Q(aum__gt=0), Q(status=CustomerStatus.ACTIVE)
+    counts = clients.order_by().aggregate(
+        n=Count("id"),
+        not_active=Count("id", filter=~active),
+        without_positive=Count("id", filter=~positive if all_statuses else active & ~positive),
+    )
+    kept = clients
+    if not all_statuses:
+        kept = kept.filter(active)
+    if not all_balances:
+        kept = kept.filter(positive)
+    not_active = 0 if all_statuses else counts["not_active"]
+    without_positive = 0 if all_balances else counts["without_positive"]
+    return kept, Population(
+        all_balances=all_balances,
+        all_statuses=all_statuses,
+        shown=counts["n"] - not_active - without_positive,
+        without_positive_aum=without_positive,
+        not_active=not_active,
+    )
 
 
 def _measure_query(clients: QuerySet[Customer], measure: str, as_of: date | None) -> QuerySet:
@@ -273,21 +331,25 @@ def _measure_query(clients: QuerySet[Customer], measure: str, as_of: date | None
 
 
 def concentration(clients: QuerySet[Customer], measure: str, as_of: date | None = None) -> Concentration:
-    """One window query: every client ranked by the measure (ascending), the running sum, the count
-    and the total; only the rows on the Lorenz curve's steps and at the top-percent cut-offs come back."""
+    """One window query: every client ranked by the measure (ascending), the running sum of the values
+    above zero, the count, the positive total and the clients below zero; only the rows on the Lorenz
+    curve's steps and at the top-percent cut-offs come back."""
     label = str(dict(MEASURES)[measure])
     base = _measure_query(clients, measure, as_of)
     if base.query.is_empty():
         return Concentration(measure, label, 0, Decimal(0), [], [], None)
     sql, params = base.query.sql_with_params()
-    cuts = " OR ".join(f"rn = n - (n * {p} + 99) / 100" for p in TOP_PERCENTS)
+    cuts = " OR ".join(f"rn = n - ({_top_count_sql(p)})" for p in TOP_PERCENTS)
+    positive = "CASE WHEN b.v > 0 THEN b.v ELSE 0 END"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""SELECT rn, cum, n, total FROM (
+            f"""SELECT rn, cum, n, total, negatives, negative_sum FROM (
                 SELECT ROW_NUMBER() OVER (ORDER BY b.v, b.id) AS rn,
-                    SUM(b.v) OVER (ORDER BY b.v, b.id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum,
+                    SUM({positive}) OVER (ORDER BY b.v, b.id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum,
                     COUNT(*) OVER () AS n,
-                    SUM(b.v) OVER () AS total
+                    SUM({positive}) OVER () AS total,
+                    SUM(CASE WHEN b.v < 0 THEN 1 ELSE 0 END) OVER () AS negatives,
+                    SUM(CASE WHEN b.v < 0 THEN b.v ELSE 0 END) OVER () AS negative_sum
                 FROM ({sql}) b
             ) r
             WHERE (rn * {LORENZ_STEPS}) / n <> ((rn - 1) * {LORENZ_STEPS}) / n OR {cuts}
@@ -298,9 +360,10 @@ def concentration(clients: QuerySet[Customer], measure: str, as_of: date | None 
     if not rows:
         return Concentration(measure, label, 0, Decimal(0), [], [], None)
     n, total = int(rows[0][2]), _dec(rows[0][3])
-    running = {int(rn): _dec(cum) for rn, cum, _n, _t in rows}
-    if total <= 0:  # shares of a total that is not positive mean nothing
-        return Concentration(measure, label, n, total, [], [], None)
+    negatives, negative_sum = int(rows[0][4] or 0), _dec(rows[0][5])
+    running = {int(rn): _dec(cum) for rn, cum, *_rest in rows}
+    if total <= 0:  # nobody above zero: no share to give out
+        return Concentration(measure, label, n, total, [], [], None, negatives, negative_sum)
     top = []
     for percent in TOP_PERCENTS:
         k = top_count(n, percent)
@@ -312,20 +375,32 @@ def concentration(clients: QuerySet[Customer], measure: str, as_of: date | None 
     ]
     marks = [(1 - float(k.clients) / n, 1 - float(k.share), f"{k.percent}%") for k in top if k.percent == 20]
     chart = lorenz_chart([(float(x), float(y)) for x, y in lorenz], marks=marks)
-    return Concentration(measure, label, n, total, top, lorenz, chart)
+    return Concentration(measure, label, n, total, top, lorenz, chart, negatives, negative_sum)
 
 
 def latest_value_month() -> date | None:
     return ValueScore.objects.aggregate(latest=Max("as_of"))["latest"]
 
 
-def pareto(user: Viewer, *, unit: OrgUnit | None = None, segment: str = "") -> Pareto:
+def pareto(
+    user: Viewer,
+    *,
+    unit: OrgUnit | None = None,
+    segment: str = "",
+    all_balances: bool = False,
+    all_statuses: bool = False,
+) -> Pareto:
     """The concentration of AUM (`Customer.aum`, the monthly average), 12-month contribution and
-    value score (both from the latest month-end run) over the clients in scope."""
-    clients = scoped_clients(user, unit=unit, segment=segment)
+    value score (both from the latest month-end run) over the clients in scope: by default the active
+    ones with a positive AUM (`population`)."""
+    clients, counted = population(
+        scoped_clients(user, unit=unit, segment=segment), all_balances=all_balances, all_statuses=all_statuses
+    )
     as_of = latest_value_month()
     return Pareto(
-        value_as_of=as_of, measures=[concentration(clients, measure, as_of) for measure, _l in MEASURES]
+        value_as_of=as_of,
+        measures=[concentration(clients, measure, as_of) for measure, _l in MEASURES],
+        population=counted,
     )
 
 

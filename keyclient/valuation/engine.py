@@ -83,10 +83,8 @@ def _num(value: Any) -> Decimal | float:
 def rule_params(rules: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     """The numbers and tier names the shared expressions below read, as parameters `$<prefix><name>`:
     a policy's values reach DuckDB as data, never as SQL text."""
-    score, weights = rules["score"], rules["score"]["weights"]
+    weights = rules["score"]["weights"]
     params: dict[str, Any] = {
-        "ln_full_individual": _num(math.log1p(float(score["contribution_full"]["individual"]))),
-        "ln_full_corporate": _num(math.log1p(float(score["contribution_full"]["corporate"]))),
         "w_contribution": _num(weights["contribution"]),
         "w_prominence": _num(weights["prominence"]),
         "w_relatedness": _num(weights["relatedness"]),
@@ -109,28 +107,37 @@ def rule_params(rules: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return {prefix + name: value for name, value in params.items()}
 
 
-def _ln_scale(x: str, ln_full: str) -> str:
-    """100 × ln(1 + x) / ln(1 + full), within [0, 100]: money indicators are heavy-tailed. `ln_full` names
-    the parameter holding ln(1 + full)."""
-    return f"least(100.0, 100.0 * ln(1 + greatest({x}, 0)) / {ln_full})"
+def percentile_sql(x: str, partition: str = "") -> str:
+    """The position of a positive `x` in the bank's own distribution, 0–100: 100 × the share of the rows
+    (of the same `partition`, e.g. `kind`) with a positive `x` that are at or below it, so the largest
+    scores 100 on a bank of any size. 0 for `x` ≤ 0 (or NULL). A window over every row of the relation:
+    the same for any currency or unit (multiplying every amount by a factor keeps each position)."""
+    over = ", ".join(filter(None, [partition, f"({x} > 0)"]))
+    return f"CASE WHEN {x} > 0 THEN 100.0 * cume_dist() OVER (PARTITION BY {over} ORDER BY {x}) ELSE 0 END"
 
 
-def contribution_score_sql(p: str = "") -> str:
-    """The contribution score (0–100) from `kind` and `contribution_12m` (parameters `rule_params(rules, p)`)."""
-    return (
-        f"round(CASE WHEN kind = 'corporate' THEN {_ln_scale('contribution_12m', f'${p}ln_full_corporate')} "
-        f"ELSE {_ln_scale('contribution_12m', f'${p}ln_full_individual')} END, 2)"
-    )
+def contribution_score_sql() -> str:
+    """The contribution score (0–100): the 12-month contribution's percentile among the clients of the
+    same kind with a positive contribution (`percentile_sql`)."""
+    return f"round({percentile_sql('contribution_12m', 'kind')}, 2)"
 
 
-def value_score_sql(p: str = "") -> str:
-    """The value score (0–100) from the four indicator scores (`*_score` columns)."""
+def value_points_sql(p: str = "") -> str:
+    """The weighted sum of the four indicator scores (`*_score` columns), within 0–100: the value
+    score's input (`value_score_sql`)."""
     return (
         f"round(greatest(0, least(100, (${p}w_contribution * contribution_score "
         f"+ ${p}w_prominence * prominence_score "
         f"+ ${p}w_relatedness * relatedness_score "
         f"- ${p}w_risk * risk_score) / ${p}w_sum)), 2)"
     )
+
+
+def value_score_sql(p: str = "") -> str:
+    """The value score (0–100) from `value_points` (`value_points_sql`): its percentile among the
+    clients of the same kind with positive points, so the bank's most valuable clients score near 100
+    whatever the mix of indicators gives them in points."""
+    return f"round({percentile_sql('value_points', 'kind')}, 2)"
 
 
 def basis_sql(p: str = "") -> str:
@@ -213,7 +220,6 @@ def compute(con: duckdb.DuckDBPyConnection, as_of: date, rules: dict[str, Any]) 
         "kyc_stale_points": _num(risk["kyc_stale_points"]),
         "aum_share": _num(rel["aum_share"]),
         "count_share": _num(1 - float(rel["aum_share"])),
-        "ln_linked_full": _num(math.log1p(float(rel["linked_aum_full"]))),
         "link_count_full": _num(rel["link_count_full"]),
         "base_retention": _num(clv["base_retention"]),
         "outflow_penalty": _num(clv["outflow_penalty"]),
@@ -295,7 +301,7 @@ def compute(con: duckdb.DuckDBPyConnection, as_of: date, rules: dict[str, Any]) 
                 $points_per_30_days_overdue * ceil(coalesce(lo.max_overdue, 0) / 30.0))) AS loan_points,
             CASE WHEN coalesce(ho.total, 0) > 0 THEN ho.top_risky / ho.total ELSE 0 END AS concentration,
             coalesce(fl.flags, 0) AS risk_flags,
-            (b.risk_assessed_on IS NULL OR b.risk_assessed_on < $kyc_cutoff) AS kyc_stale,
+            b.risk_assessed_on < $kyc_cutoff AS kyc_stale,
             round(coalesce(pr.points, 0))::INTEGER AS prominence_points,
             coalesce(re.link_count, 0) AS link_count, coalesce(re.linked_aum, 0) AS linked_aum,
             coalesce(re.linked_contribution, 0) AS linked_contribution
@@ -313,7 +319,7 @@ def compute(con: duckdb.DuckDBPyConnection, as_of: date, rules: dict[str, Any]) 
                 + risk_flags * $flag_points
                 + CASE WHEN kyc_stale THEN $kyc_stale_points ELSE 0 END), 2) AS risk_score,
             round(least(100, prominence_points), 2) AS prominence_score,
-            round($aum_share * {_ln_scale("linked_aum + linked_contribution", "$ln_linked_full")}
+            round($aum_share * {percentile_sql("linked_aum + linked_contribution")}
                 + $count_share * least(100.0, 100.0 * link_count / $link_count_full), 2)
                 AS relatedness_score
         FROM v_ind""",  # noqa: S608 - the SQL of our own expressions; every policy value is a bound parameter
@@ -328,7 +334,7 @@ def compute(con: duckdb.DuckDBPyConnection, as_of: date, rules: dict[str, Any]) 
                 * least(1, outflow_other_banks_30d / greatest(aum + outflow_other_banks_30d, 1))), 4) AS retention,
             least($trend_cap, greatest($trend_floor, contribution_trend)) AS growth,
             {basis_sql()} AS basis
-        FROM v_scores""",  # noqa: S608 - the SQL of our own expressions; every policy value is a bound parameter
+        FROM (SELECT *, {value_points_sql()} AS value_points FROM v_scores)""",  # noqa: S608 - the SQL of our own expressions; every policy value is a bound parameter
         params,
     )
     execute(

@@ -52,10 +52,6 @@ SCORE_WEIGHTS = (
     ("relatedness", _("Relatedness")),
     ("risk", _("Risk (counts against)")),
 )
-CONTRIBUTION_FULL = (
-    ("individual", money_label(_("Individual: 12-month contribution that scores 100 (%(currency)s)"))),
-    ("corporate", money_label(_("Corporate: 12-month contribution that scores 100 (%(currency)s)"))),
-)
 RISK = (
     ("points_per_30_days_overdue", _("Points per 30 days overdue"), False),
     ("concentration_above", _("Largest risky holding's share of AUM beyond which it counts"), False),
@@ -65,11 +61,6 @@ RISK = (
     ("kyc_stale_points", _("Points for a stale assessment"), False),
 )
 RELATEDNESS = (
-    (
-        "linked_aum_full",
-        money_label(_("Linked clients' AUM and contribution that score 100 (%(currency)s)")),
-        False,
-    ),
     ("link_count_full", _("Links that score 100"), False),
     ("aum_share", _("Share of the score from linked AUM (the rest from the number of links)"), False),
 )
@@ -118,10 +109,6 @@ def rule_fields() -> list[RuleField]:
     out += [
         RuleField(f"weight_{k}", ("score", "weights", k), f"score.weights.{k}", label)
         for k, label in SCORE_WEIGHTS
-    ]
-    out += [
-        RuleField(f"full_{k}", ("score", "contribution_full", k), f"score.contribution_full.{k}", label)
-        for k, label in CONTRIBUTION_FULL
     ]
     out += [
         RuleField(
@@ -426,3 +413,5 @@ SEGMENTS = [
 
 class ParetoFilterForm(ScopeFilterForm):
     segment = forms.ChoiceField(label=_("Segment"), choices=SEGMENTS, required=False)
+    all_balances = forms.BooleanField(label=_("Include clients with zero or negative AUM"), required=False)
+    all_statuses = forms.BooleanField(label=_("Include dormant and closed clients"), required=False)

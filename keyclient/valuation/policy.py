@@ -60,8 +60,8 @@ DEFAULT_RULES: dict[str, Any] = {
     "score": {
         # value = (wc·contribution + wp·prominence + wr·relatedness − wk·risk) / (wc + wp + wr), within 0–100
         "weights": {"contribution": 0.5, "prominence": 0.2, "relatedness": 0.3, "risk": 0.3},
-        # Contribution (12 months, reporting currency) that scores 100; the scale is logarithmic below it.
-        "contribution_full": {"individual": 200_000, "corporate": 5_000_000},
+        # Money indicators score by their percentile in the bank's own distribution (no amount in a
+        # currency: docs/valuation.md); earlier versions' `contribution_full` and `linked_aum_full` are ignored.
         "risk": {
             "loan_class_points": {"正常": 0, "关注": 30, "次级": 60, "可疑": 80, "损失": 100},
             "points_per_30_days_overdue": 10,
@@ -79,7 +79,6 @@ DEFAULT_RULES: dict[str, Any] = {
             "tag_points": {"上市公司高管": 40, "上市公司": 40, "专精特新": 20, "高新技术企业": 15, "供应链核心企业": 25},
         },
         "relatedness": {
-            "linked_aum_full": 50_000_000,  # linked clients' AUM + 12-month contribution that scores 100
             "link_count_full": 10,  # links that score 100
             "aum_share": 0.7,  # the rest comes from the number of links
         },
@@ -188,10 +187,6 @@ def validate(rules: Any) -> dict[str, Any]:
     weights = score.get("weights", {})
     if not errors and weights["contribution"] + weights["prominence"] + weights["relatedness"] <= 0:
         errors.append(_("score.weights: contribution, prominence and relatedness cannot all be 0"))
-    for kind in ("individual", "corporate"):
-        _number(
-            errors, f"score.contribution_full.{kind}", score.get("contribution_full", {}).get(kind), low=1
-        )
     risk = score.get("risk", {})
     class_points = risk.get("loan_class_points", {})
     if not isinstance(class_points, dict):
@@ -218,7 +213,6 @@ def validate(rules: Any) -> dict[str, Any]:
         for name, points in (prominence.get(key) or {}).items():
             _number(errors, f"score.prominence.{key}.{name}", points, high=100)
     related = score.get("relatedness", {})
-    _number(errors, "score.relatedness.linked_aum_full", related.get("linked_aum_full"), low=1)
     _number(errors, "score.relatedness.link_count_full", related.get("link_count_full"), low=1)
     _number(errors, "score.relatedness.aum_share", related.get("aum_share"), high=1)
     clv = rules.get("clv", {})

@@ -119,6 +119,11 @@ class ValueBreakdown:
         return sum((p.part for p in self.parts), Decimal(0))
 
     @property
+    def points(self) -> Decimal:
+        """The weighted parts within 0–100: what the value score ranks (docs/valuation.md)."""
+        return min(Decimal(100), max(Decimal(0), self.parts_total))
+
+    @property
     def clamped(self) -> bool:
         """The weighted parts add up to less than 0 or more than 100: the score is kept within 0–100."""
         return bool(self.parts) and not Decimal(0) <= self.parts_total <= Decimal(100)

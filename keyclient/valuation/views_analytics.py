@@ -36,13 +36,18 @@ def migration(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def pareto(request: HttpRequest) -> HttpResponse:
-    """Shares held by the top 1/5/10/20% of clients and Lorenz curves (`?unit=&segment=`)."""
+    """Shares held by the top 1/5/10/20% of clients and Lorenz curves (`?unit=&segment=`), over the
+    active clients with a positive AUM unless `all_balances` / `all_statuses` include the rest."""
     _require_viewer(request)
     form = ParetoFilterForm(request.GET, user=request.user)
     result = None
     if form.is_valid():
         result = analytics.pareto(
-            request.user, unit=form.cleaned_data["unit"], segment=form.cleaned_data["segment"]
+            request.user,
+            unit=form.cleaned_data["unit"],
+            segment=form.cleaned_data["segment"],
+            all_balances=form.cleaned_data["all_balances"],
+            all_statuses=form.cleaned_data["all_statuses"],
         )
     status = 400 if form.errors else 200
     context = {"form": form, "result": result, "top_percents": analytics.TOP_PERCENTS}

@@ -103,11 +103,13 @@ class WhatIf:
 
 
 def _qualifying(rules: dict[str, Any], p: str) -> str:
-    """The tier each row of `scoped_state` qualifies for under `rules` (the engine's expressions, reading
-    the parameters `engine.rule_params(rules, p)`)."""
+    """The tier each row of `bank_state` qualifies for under `rules` (the engine's expressions, reading
+    the parameters `engine.rule_params(rules, p)`). Scores are percentiles over the whole bank, so they
+    are computed over every client before the scope is applied."""
     return f"""SELECT customer_no, {engine.qualified_tier_sql(rules, p)} AS tier FROM (
         SELECT *, {engine.value_score_sql(p)} AS value_score, {engine.basis_sql(p)} AS basis FROM (
-            SELECT *, {engine.contribution_score_sql(p)} AS contribution_score FROM scoped_state))"""  # noqa: S608 - the engine's expressions; the rules are bound parameters
+            SELECT *, {engine.value_points_sql(p)} AS value_points FROM (
+                SELECT *, {engine.contribution_score_sql()} AS contribution_score FROM bank_state)))"""  # noqa: S608 - the engine's expressions; the rules are bound parameters
 
 
 def _register_crm(con: duckdb.DuckDBPyConnection, user: Viewer) -> None:
@@ -143,17 +145,17 @@ def what_if(user: Viewer, *, rules: dict[str, Any], baseline: dict[str, Any]) ->
     try:
         _register_crm(con, user)
         con.execute(
-            """CREATE TEMP TABLE scoped_state AS
-            SELECT s.customer_no, s.kind, s.contribution_12m, s.deposit_madb, s.investment_madb, s.loan_madb,
-                s.risk_score, s.prominence_score, s.relatedness_score, c.unit_id, c.rm_id
-            FROM read_parquet($path) s JOIN scope_arrow c USING (customer_no)""",
+            """CREATE TEMP TABLE bank_state AS
+            SELECT customer_no, kind, contribution_12m, deposit_madb, investment_madb, loan_madb,
+                risk_score, prominence_score, relatedness_score
+            FROM read_parquet($path)""",
             {"path": str(path)},
         )
         execute(
             con,
             f"""CREATE TEMP TABLE moves AS
             SELECT s.customer_no, s.unit_id, s.rm_id, f.tier AS from_tier, t.tier AS to_tier
-            FROM scoped_state s JOIN ({_qualifying(baseline, "b_")}) f USING (customer_no)
+            FROM scope_arrow s JOIN ({_qualifying(baseline, "b_")}) f USING (customer_no)
             JOIN ({_qualifying(rules, "d_")}) t USING (customer_no)""",  # noqa: S608 - the engine's expressions; the rules are bound parameters
             {**engine.rule_params(baseline, "b_"), **engine.rule_params(rules, "d_")},
         )

@@ -75,7 +75,9 @@ class RiskSerializer(_IndicatorSerializer):
         max_digits=5, decimal_places=4, help_text="Share of holdings in the largest R3+ holding."
     )
     risk_flags = serializers.IntegerField()
-    kyc_stale = serializers.BooleanField()
+    kyc_stale = serializers.BooleanField(
+        allow_null=True, help_text="Null when no risk-tolerance assessment is on file (unknown, not risk)."
+    )
 
 
 class ProminenceSerializer(_IndicatorSerializer):

@@ -44,12 +44,14 @@ class ValueScore(models.Model):
     )
     contribution_score = score(_("contribution"))
     # risk (风险度): higher is riskier
-    worst_loan_class = models.CharField(_("worst loan classification"), max_length=4, blank=True)
-    # NULL: the bank sent loans without their overdue days (unknown, never 0).
-    max_overdue_days = models.IntegerField(_("days overdue"), null=True, default=0)
+    # Unknown inputs are NULL (never risk): a loan class or days overdue not on file, no KYC date.
+    worst_loan_class = models.CharField(  # noqa: DJ001 - "" is "no loan", NULL is "class not on file"
+        _("worst loan classification"), max_length=4, blank=True, null=True
+    )
+    max_overdue_days = models.IntegerField(_("days overdue"), default=0, null=True)
     concentration = models.DecimalField(_("largest holding share"), max_digits=5, decimal_places=4, default=0)
     risk_flags = models.IntegerField(_("risk flags"), default=0)
-    kyc_stale = models.BooleanField(_("KYC review overdue"), default=False)
+    kyc_stale = models.BooleanField(_("KYC review overdue"), default=False, null=True)
     risk_score = score(_("risk"))
     # prominence (知名度)
     prominence_points = models.IntegerField(_("prominence points"), default=0)

@@ -9,14 +9,15 @@
 | wang: prominence facts | none | industry leader (40 points) |
 | li: deposits / contribution | 800,000 / 9,999 | 800,000 / 9,999 |
 
-Worked out by hand (default policy v1: weights 0.5 / 0.2 / 0.3, risk 0.3; sum of positive weights 1.0):
-- January: contribution 100 × ln(12,001) / ln(200,001) = 76.95; relatedness
-  0.7 × 100 × ln(809,999) / ln(50,000,001) + 0.3 × 10 = 56.72; value 55.49 (see test_month_end).
-- February: contribution 100 × ln(15,001) / ln(200,001) = 78.78 → 39.39 points (+0.91 on January's
-  38.48); prominence 40 → 8.00 points (+8.00); relatedness: li's AUM 800,000 + 12-month contribution
-  19,998 → 0.7 × 100 × ln(819,999) / ln(50,000,001) + 3 = 56.77 → 17.03 points (+0.01 on 17.02);
-  risk 0 (assessed 2025-12-01, within 12 months); value 0.5 × 78.78 + 0.2 × 40 + 0.3 × 56.77 = 64.42
-  (+8.93 on 55.49); CLV 15,000 × q (1 − q⁵) / (1 − q), q = 0.9 / 1.08 → 44,859.18.
+Worked out by hand (default policy v1: weights 0.5 / 0.2 / 0.3, risk 0.3; sum of positive weights 1.0;
+money scores and the value score are percentiles among the clients with a positive figure: here two):
+- January: contribution 12,000 above li's 9,999 → 100; relatedness (li's 809,999 above wang's 72,000)
+  0.7 × 100 + 0.3 × 10 = 73; points 0.5 × 100 + 0.3 × 73 = 71.9, above li's → value 100.
+- February: contribution 15,000 below li's 19,998 → 50 → 25.00 points (−25.00 on January's 50.00);
+  prominence 40 → 8.00 points (+8.00); relatedness 73 → 21.90 points (±0); risk 0 (assessed
+  2025-12-01, within 12 months); points 54.90, below li's 61.40 (li: 0.5 × 100 + 0.3 × 38; no
+  assessment on file: unknown, no risk) → value 50 (−50 on 100); CLV 15,000 × q (1 − q⁵) / (1 − q),
+  q = 0.9 / 1.08 → 44,859.18.
 """
 
 from __future__ import annotations

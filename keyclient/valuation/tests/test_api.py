@@ -57,21 +57,21 @@ def test_value_breakdown_with_the_previous_month(bank, login, lake):
     }  # fmt: skip
     value = body["value"]
     assert {k: value[k] for k in ("as_of", "policy_version", "value_score", "previous_as_of", "value_moved")} == {
-        "as_of": "2026-02-28", "policy_version": 1, "value_score": "64.42", "previous_as_of": "2026-01-31",
-        "value_moved": "8.93",
+        "as_of": "2026-02-28", "policy_version": 1, "value_score": "50.00", "previous_as_of": "2026-01-31",
+        "value_moved": "-50.00",
     }  # fmt: skip
     assert (value["clv"], value["retention"]) == ("44859.18", "0.9000")
     assert value["indicators"] == {
-        "contribution": {"score": "78.78", "previous_score": "76.95", "weight": "0.50", "share": "0.5000",
-                         "points": "39.39", "moved": "0.91", "contribution_12m": "15000.00",
+        "contribution": {"score": "50.00", "previous_score": "100.00", "weight": "0.50", "share": "0.5000",
+                         "points": "25.00", "moved": "-25.00", "contribution_12m": "15000.00",
                          "contribution_trend": "0.0000"},
         "risk": {"score": "0.00", "previous_score": "0.00", "weight": "0.30", "share": "-0.3000", "points": "0.00",
                  "moved": "0.00", "worst_loan_class": "", "max_overdue_days": 0, "concentration": "0.0000",
                  "risk_flags": 0, "kyc_stale": False},
         "prominence": {"score": "40.00", "previous_score": "0.00", "weight": "0.20", "share": "0.2000",
                        "points": "8.00", "moved": "8.00", "prominence_points": 40},
-        "relatedness": {"score": "56.77", "previous_score": "56.72", "weight": "0.30", "share": "0.3000",
-                        "points": "17.03", "moved": "0.01", "link_count": 1, "linked_aum": "800000.00",
+        "relatedness": {"score": "73.00", "previous_score": "73.00", "weight": "0.30", "share": "0.3000",
+                        "points": "21.90", "moved": "0.00", "link_count": 1, "linked_aum": "800000.00",
                         "linked_contribution": "19998.00"},
     }  # fmt: skip
     assert [(f["kind"], f["evidence"], f["recorded_by"]) for f in body["prominence_facts"]] == [
@@ -79,8 +79,8 @@ def test_value_breakdown_with_the_previous_month(bank, login, lake):
     ]
     assert [(h["as_of"], h["tier"], h["state"], h["qualified_tier"], h["months_below"], h["value_score"])
             for h in body["history"]] == [
-        ("2026-02-28", "gold", "watch", "mass", 1, "64.42"),
-        ("2026-01-31", "gold", "active", "gold", 0, "55.49"),
+        ("2026-02-28", "gold", "watch", "mass", 1, "50.00"),
+        ("2026-01-31", "gold", "active", "gold", 0, "100.00"),
     ]  # fmt: skip
 
 

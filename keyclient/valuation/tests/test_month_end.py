@@ -122,35 +122,39 @@ def test_scores_and_clv_pinned(bank, lake) -> None:  # type: ignore[no-untyped-d
         links=[("6200000002", "6200000003")],
     )  # fmt: skip
     wang = ValueScore.objects.get(customer__customer_no="6200000003", as_of=MONTHS[0])
-    # contribution: 100 × ln(1 + 12,000) / ln(1 + 200,000) = 76.95
-    assert wang.contribution_score == Decimal("76.95")
+    # contribution: the percentile among the individuals with a positive contribution (李四 9,999, 王五
+    #   12,000): 王五 the larger of two, 100
+    assert wang.contribution_score == Decimal("100.00")
     # risk: assessed 2025-12-01, within 12 months of 2026-01-31: nothing counts
     assert (wang.kyc_stale, wang.risk_score) == (False, Decimal("0.00"))
-    # relatedness: one link to 李四 (AUM 800,000 + contribution 9,999):
-    #   0.7 × 100 × ln(1 + 809,999) / ln(1 + 50,000,000) + 0.3 × 100 × 1 / 10 = 0.7 × 76.74 + 3 = 56.72
+    # relatedness: one link to 李四 (AUM 800,000 + contribution 9,999 = 809,999, the larger of the two
+    #   positive linked amounts: percentile 100): 0.7 × 100 + 0.3 × 100 × 1 / 10 = 73
     assert (wang.link_count, wang.linked_aum, wang.linked_contribution) == (
         1,
         Decimal("800000.00"),
         Decimal("9999.00"),
     )
-    assert wang.relatedness_score == Decimal("56.72")
-    # value, from the indicator scores as shown: (0.5 × 76.95 + 0.2 × 0 + 0.3 × 56.72 − 0.3 × 0) / 1.0 = 55.49
-    assert wang.value_score == Decimal("55.49")
+    assert wang.relatedness_score == Decimal("73.00")
+    # value points: (0.5 × 100 + 0.2 × 0 + 0.3 × 73 − 0.3 × 0) / 1.0 = 71.9, the higher of the two clients
+    #   with positive points (李四: see below): value score, its percentile, 100
+    assert wang.value_score == Decimal("100.00")
     # CLV: 12,000 a year, no trend, retention 0.9, discount 8%, 5 years: q = 0.9 / 1.08,
     #   12,000 × q (1 − q⁵) / (1 − q) = 35,887.35
     assert (wang.retention, wang.clv) == (Decimal("0.9000"), Decimal("35887.35"))
 
     li = ValueScore.objects.get(customer__customer_no="6200000002", as_of=MONTHS[0])
     # risk: worst class 关注 (30 points) vs 45 days overdue (2 × 10 = 20) → 30; 90% of holdings in one R4
-    #   product (> 80%: +20); never assessed (stale: +15) → 65
+    #   product (> 80%: +20); no assessment on file: unknown (None), no points → 50
     assert (li.worst_loan_class, li.max_overdue_days, li.concentration, li.kyc_stale) == (
         "关注",
         45,
         Decimal("0.9000"),
-        True,
+        None,
     )
-    assert li.risk_score == Decimal("65.00")
-    assert li.contribution_score == Decimal("75.46")
+    assert li.risk_score == Decimal("50.00")
+    assert li.contribution_score == Decimal("50.00")  # the smaller of two positive contributions
+    # relatedness 0.7 × 50 + 3 = 38; points (0.5 × 50 + 0.3 × 38 − 0.3 × 50) = 21.4 → percentile 50
+    assert (li.relatedness_score, li.value_score) == (Decimal("38.00"), Decimal("50.00"))
     # retention: 0.9 × (1 − 0.5 × 100,000 / (900,000 + 100,000)) = 0.855
     assert li.retention == Decimal("0.8550")
 
@@ -217,23 +221,28 @@ def test_corporate_strategic_tier_needs_the_value_floor_and_one_bar(bank, lake) 
 
     corporate("8800000001", "甲科技有限公司")
     corporate("8800000002", "乙贸易有限公司")
+    corporate("8800000003", "丙集团有限公司")
     Customer.objects.filter(kind="corporate").update(risk_assessed_on=dt.date(2026, 1, 1))
     run_month(
         MONTHS[0],
         {
-            # deposits exactly at the sub-branch bar (10,000,000); contribution 200,000 → score
-            #   100 × ln(200,001) / ln(5,000,001) = 79.13, value 0.5 × 79.13 / 1.0 = 39.57 ≥ 35 (branch floor)
-            #   but no branch bar is reached (1,000,000 / 50,000,000 / 100,000,000) → sub-branch
+            # Scores are percentiles among the three corporates (contributions 1,000 < 200,000 < 5,000,000).
+            # deposits exactly at the sub-branch bar (10,000,000); contribution 200,000 → score 66.67, value
+            #   66.67 ≥ 35 (branch floor) but no branch bar is reached (1,000,000 / 50,000,000 /
+            #   100,000,000) → sub-branch
             "8800000001": {"deposit_madb": 10_000_000, "contribution_month": 200_000},
-            # loans past the head-office bar, but a contribution of 1,000 → score 44.79, value 0.5 × 44.79 = 22.40:
-            #   below the head-office (50) and branch (35) floors, above sub-branch (20) → sub-branch
+            # loans past the head-office bar, but a contribution of 1,000 → score 33.33, value 33.33: below
+            #   the head-office (50) and branch (35) floors, above sub-branch (20) → sub-branch
             "8800000002": {"loan_madb": 600_000_000, "contribution_month": 1_000},
+            # the head-office contribution bar (5,000,000) and the top value → head office
+            "8800000003": {"contribution_month": 5_000_000},
         },
     )
     first = ValueScore.objects.get(customer__customer_no="8800000001", as_of=MONTHS[0])
     second = ValueScore.objects.get(customer__customer_no="8800000002", as_of=MONTHS[0])
-    assert (first.contribution_score, first.value_score) == (Decimal("79.13"), Decimal("39.57"))
-    assert (second.contribution_score, second.value_score) == (Decimal("44.79"), Decimal("22.40"))
+    assert (first.contribution_score, first.value_score) == (Decimal("66.67"), Decimal("66.67"))
+    assert (second.contribution_score, second.value_score) == (Decimal("33.33"), Decimal("33.33"))
+    assert tier_of("8800000003", MONTHS[0]) == ("strategic_head_office", "strategic_head_office", "active", 0)
     assert tier_of("8800000001", MONTHS[0]) == ("strategic_sub_branch", "strategic_sub_branch", "active", 0)
     assert tier_of("8800000002", MONTHS[0]) == ("strategic_sub_branch", "strategic_sub_branch", "active", 0)
     assert TierAssignment.objects.get(customer__customer_no="8800000001", as_of=MONTHS[0]).basis == Decimal(

@@ -38,17 +38,18 @@ def test_panel_shows_each_indicator_its_weight_points_and_move(bank, login, lake
     ctx = panel_of(response).context
     b = ctx["b"]
     assert (b.latest.as_of, b.previous.as_of) == (FEB, JAN)
-    assert (b.latest.value_score, b.value_moved) == (Decimal("64.42"), Decimal("8.93"))
+    assert (b.latest.value_score, b.value_moved) == (Decimal("50.00"), Decimal("-50.00"))
+    assert b.parts_total == Decimal("54.90")
     assert (b.latest.clv, b.latest.retention) == (Decimal("44859.18"), Decimal("0.9000"))
     assert [(p.key, p.score, p.weight, p.share, p.part, p.previous_part, p.moved) for p in b.parts] == [
-        ("contribution", Decimal("78.78"), Decimal("0.5"), Decimal("0.5000"), Decimal("39.39"), Decimal("38.48"),
-         Decimal("0.91")),
+        ("contribution", Decimal("50.00"), Decimal("0.5"), Decimal("0.5000"), Decimal("25.00"), Decimal("50.00"),
+         Decimal("-25.00")),
         ("risk", Decimal("0.00"), Decimal("0.3"), Decimal("-0.3000"), Decimal("0.00"), Decimal("0.00"),
          Decimal("0.00")),
         ("prominence", Decimal("40.00"), Decimal("0.2"), Decimal("0.2000"), Decimal("8.00"), Decimal("0.00"),
          Decimal("8.00")),
-        ("relatedness", Decimal("56.77"), Decimal("0.3"), Decimal("0.3000"), Decimal("17.03"), Decimal("17.02"),
-         Decimal("0.01")),
+        ("relatedness", Decimal("73.00"), Decimal("0.3"), Decimal("0.3000"), Decimal("21.90"), Decimal("21.90"),
+         Decimal("0.00")),
     ]  # fmt: skip
     # the inputs of each indicator
     v = b.latest
@@ -75,8 +76,8 @@ def test_panel_shows_each_indicator_its_weight_points_and_move(bank, login, lake
         FEB,
     )
     assert [(h.as_of, h.tier, h.state, h.qualified_tier, h.value_score) for h in b.history] == [
-        (FEB, "gold", "watch", "mass", Decimal("64.42")),
-        (JAN, "gold", "active", "gold", Decimal("55.49")),
+        (FEB, "gold", "watch", "mass", Decimal("50.00")),
+        (JAN, "gold", "active", "gold", Decimal("100.00")),
     ]
 
 
@@ -85,8 +86,9 @@ def test_panel_html_in_english(bank, login, lake):
     wang = bank.customers["wang"]
     html = english(login(bank.user("rm_cy"))).get(f"/clients/{wang.pk}/").content.decode()
     assert "Client value and tier" in html
-    assert '<span class="kpi-value" data-testid="value-score">64.42</span>' in html
-    assert "+8.93" in html
+    assert '<span class="kpi-value" data-testid="value-score">50.00</span>' in html
+    assert "-50.00" in html
+    assert 'data-testid="value-points">54.90<' in html
     assert '<span class="kpi-value" data-testid="value-clv">¥44,859.18</span>' in html
     assert "retention estimate 90.0%" in html
     assert '<span class="status state-watch" data-testid="tier-state">Watch (below the bar)</span>' in html
@@ -175,7 +177,7 @@ def test_what_each_role_is_offered(bank, login, persona, approve, request_form, 
 def test_compliance_sees_the_figures_but_no_form(bank, login, lake):
     two_month_ends(bank)
     html = login(bank.user("compliance")).get(f"/clients/{bank.customers['wang'].pk}/").content.decode()
-    assert "64.42" in html
+    assert 'data-testid="value-score">50.00<' in html
     assert "<form" not in html.split('data-testid="panel-value"')[1].split("</section>")[0]
 
 

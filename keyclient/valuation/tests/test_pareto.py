@@ -39,14 +39,16 @@ def add_clients(bank, amounts, *, unit="zgc", rm="rm_hd", kind="individual", tie
 
 
 def independent_share(measure: str, percent: int, *, where: str = "1 = 1", params=(), as_of=None) -> Decimal:  # type: ignore[no-untyped-def]
-    """The top `percent`% share by plain SQL: count, total, then the sum of the k largest."""
+    """The top `percent`% share by plain SQL over the active clients with a positive AUM: count, total of
+    the values above zero, then the sum of the k = max(1, ⌊n × percent / 100⌋) largest."""
     column = {"aum": "c.aum", "contribution": "s.contribution_12m", "value": "s.value_score"}[measure]
-    base = f"""SELECT COALESCE({column}, 0) AS v FROM customers_customer c
-        LEFT JOIN valuation_valuescore s ON s.customer_id = c.id AND s.as_of = %s WHERE {where}"""
+    base = f"""SELECT CASE WHEN COALESCE({column}, 0) > 0 THEN COALESCE({column}, 0) ELSE 0 END AS v
+        FROM customers_customer c LEFT JOIN valuation_valuescore s ON s.customer_id = c.id AND s.as_of = %s
+        WHERE c.status = 'active' AND c.aum > 0 AND {where}"""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*), SUM(v) FROM ({base}) t", [as_of, *params])
         n, total = cursor.fetchone()
-        k = math.ceil(n * percent / 100)
+        k = max(1, math.floor(n * percent / 100))
         cursor.execute(
             f"SELECT SUM(v) FROM (SELECT v FROM ({base}) t ORDER BY v DESC LIMIT %s) top", [as_of, *params, k]
         )
@@ -89,7 +91,7 @@ def test_head_office_shares_equal_plain_sql(bank, book, measure) -> None:  # typ
     assert result.value_as_of == FEB
     found = next(m for m in result.measures if m.measure == measure)
     assert found.clients == 45
-    assert [t.clients for t in found.top] == [1, 3, 5, 9]  # ceil(45 × p%)
+    assert [t.clients for t in found.top] == [1, 2, 4, 9]  # max(1, floor(45 × p%))
     assert shares(found) == {p: independent_share(measure, p, as_of=FEB) for p in TOP_PERCENTS}
 
 
@@ -97,12 +99,12 @@ def test_exact_figures_of_the_hand_built_book(bank, book) -> None:  # type: igno
     aum = pareto(bank.user("head_office")).measures[0]
     total = 12_000_000 + 800_000 + 60_000 + 7_000_000 + 3_000_000 + 780_000 + 5_000_000
     assert aum.total == Decimal(total) == Decimal(28_640_000)
-    # top 1 (张三 12,000,000); top 3 (+ 赵六 7,000,000 + 5,000,000); top 5 (+ 3,000,000 + 800,000); top 9 (+ 60,000,
-    # 39,000, 38,000, 37,000)
+    # top 1 (张三 12,000,000); top 2 (+ 赵六 7,000,000); top 4 (+ 5,000,000 + 3,000,000); top 9 (+ 800,000,
+    # 60,000, 39,000, 38,000, 37,000)
     assert shares(aum) == {
         1: (Decimal(12_000_000) / total).quantize(SHARE),
-        5: (Decimal(24_000_000) / total).quantize(SHARE),
-        10: (Decimal(27_800_000) / total).quantize(SHARE),
+        5: (Decimal(19_000_000) / total).quantize(SHARE),
+        10: (Decimal(27_000_000) / total).quantize(SHARE),
         20: (Decimal(27_974_000) / total).quantize(SHARE),
     }
     assert shares(aum)[20] == Decimal("0.976746")
@@ -127,13 +129,15 @@ def test_a_large_book_is_drawn_with_fifty_steps(bank) -> None:  # type: ignore[n
     assert aum.lorenz[-1] == (Decimal(1), Decimal(1))
 
 
-def test_negative_contributions_pull_the_curve_below_zero(bank, book) -> None:  # type: ignore[no-untyped-def]
+def test_negative_contributions_are_listed_apart_and_count_as_zero(bank, book) -> None:  # type: ignore[no-untyped-def]
     contribution = pareto(bank.user("head_office")).measures[1]
-    # February: 100 × n − 500 for n = 0 … 44: the five first clients lose money, the total is 76,500.
-    assert contribution.total == Decimal(76_500)
-    assert min(y for _x, y in contribution.lorenz) == (Decimal(-1_500) / 76_500).quantize(SHARE)
+    # February: 100 × n − 500 for n = 0 … 44: the five first clients lose 1,500, the others earn 78,000.
+    assert contribution.total == Decimal(78_000)
+    assert (contribution.negatives, contribution.negative_sum) == (5, Decimal(-1_500))
+    assert min(y for _x, y in contribution.lorenz) == 0
+    assert contribution.lorenz[6] == ((Decimal(6) / 45).quantize(SHARE), Decimal(0))  # the five and the zero
     assert contribution.chart is not None
-    assert contribution.chart.y_ticks[0][1] == "-2%"
+    assert contribution.chart.y_ticks[0][1] == "0%"
 
 
 @pytest.mark.parametrize(
@@ -251,9 +255,9 @@ def test_query_count_is_pinned(bank, login, django_assert_num_queries, persona, 
     add_clients(bank, [1_000 * (n + 1) for n in range(extra)])
     client = login(bank.user(persona))
     client.get("/tiers/pareto/")
-    # session, user, (the RM's served clients), the latest value month, one window query per measure,
-    # the user's unit (top bar), the org-unit choices
-    with django_assert_num_queries({"rm_hd": 9, "head_office": 8}[persona]):
+    # session, user, (the RM's served clients), the population count, the latest value month, one window
+    # query per measure, the user's unit (top bar), the org-unit choices
+    with django_assert_num_queries({"rm_hd": 10, "head_office": 9}[persona]):
         client.get("/tiers/pareto/?segment=individual")
 
 

@@ -74,12 +74,13 @@ def test_tags_with_quotes_sql_and_300_characters_publish_and_score_as_declared(b
         )[0]
         for key, customer in c.items()
     }
-    # No contribution, no links, no loans: value = (0.2 × prominence − 0.3 × risk) / 1.0, within 0–100;
-    # each risk tag is a flag of 25 points.
+    # No contribution, no links, no loans: points = (0.2 × prominence − 0.3 × risk) / 1.0, within 0–100
+    # (wang 6, zhang 2.5, li 1.5); each risk tag is a flag of 25 points. The value score is the points'
+    # percentile among the three with positive points.
     assert scores == {
-        "wang": (2, 30, Decimal("30.00"), 0, Decimal("0.00"), Decimal("6.00")),  # O'Brien: 30
-        "li": (2, 45, Decimal("45.00"), 1, Decimal("25.00"), Decimal("1.50")),  # the long tag: 45, a flag
-        "zhang": (2, 50, Decimal("50.00"), 1, Decimal("25.00"), Decimal("2.50")),  # 10 + 上市公司 40, a flag
+        "wang": (2, 30, Decimal("30.00"), 0, Decimal("0.00"), Decimal("100.00")),  # O'Brien: 30
+        "li": (2, 45, Decimal("45.00"), 1, Decimal("25.00"), Decimal("33.33")),  # the long tag: 45, a flag
+        "zhang": (2, 50, Decimal("50.00"), 1, Decimal("25.00"), Decimal("66.67")),  # 10 + 上市公司 40, a flag
         "zhao": (2, 0, Decimal("0.00"), 0, Decimal("0.00"), Decimal("0.00")),
         "served": (2, 0, Decimal("0.00"), 0, Decimal("0.00"), Decimal("0.00")),
     }

@@ -121,7 +121,7 @@ def test_a_draft_equal_to_the_rules_in_force_moves_nobody_and_gives_the_runs_tie
     rules = default_rules()
     rules["individual"]["asset_weights"]["investment"] = 0.5
     for tier in rules["individual"]["tiers"]:
-        tier["min_value_score"] = {"private_banking": 40, "diamond": 30, "platinum": 20, "gold": 10}[
+        tier["min_value_score"] = {"private_banking": 40, "diamond": 90, "platinum": 20, "gold": 25}[
             tier["tier"]
         ]
     TierPolicy.objects.create(version=1, status=PolicyStatus.PUBLISHED, rules=rules)
@@ -149,9 +149,10 @@ def test_a_draft_equal_to_the_rules_in_force_moves_nobody_and_gives_the_runs_tie
         .values_list("qualified_tier", "n")
     )
     assert from_tiers == run_tiers
-    # The floors decided two tiers: 张三 (basis 4,000,000 + 0.5 × 14,000,000 = 11,000,000) scores below 40,
-    # so diamond, not private banking; 王五 (60,000) scores 5.32, below gold's 10, so mass.
-    assert run_tiers == {"diamond": 2, "platinum": 2, "mass": 1}
+    # Value scores are percentiles of the five (by contribution: 王五 20, 李四 40, 钱七 60, 赵六 80, 张三 100).
+    # The floors decided two tiers: 赵六 (7,000,000) scores 80, below diamond's 90, so platinum; 王五
+    # (60,000) scores 20, below gold's 25, so mass.
+    assert run_tiers == {"private_banking": 1, "platinum": 3, "mass": 1}
 
 
 def test_the_latest_month_end_is_used(bank, lake) -> None:  # type: ignore[no-untyped-def]
