@@ -62,11 +62,11 @@ def test_loans_without_class_or_overdue_days_show_unknown(bank, lake, login) -> 
     assert shown["6200000001"] == ("", 0)  # no loans
     client = login(bank.user("rm_hd2"))
     html = client.get(f"/clients/{bank.customers['li'].pk}/").content.decode()
-    assert '<span data-testid="loan-class-unknown">未知</span>' in html
-    assert '<span data-testid="overdue-unknown">逾期天数未知</span>' in html
+    assert '<span data-testid="loan-class-unknown" data-unknown="loan-class">未知</span>' in html
+    assert '<span data-testid="overdue-unknown" data-unknown="overdue">逾期天数未知</span>' in html
     client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
     html = client.get(f"/clients/{bank.customers['li'].pk}/").content.decode()
-    assert '<span data-testid="loan-class-unknown">unknown</span>' in html
+    assert '<span data-testid="loan-class-unknown" data-unknown="loan-class">unknown</span>' in html
     risk = client.get(f"/api/customers/{bank.customers['li'].pk}/value/").json()["value"]["indicators"][
         "risk"
     ]

@@ -115,7 +115,7 @@ def test_a_missing_input_is_unknown_never_risk(bank, lake, login) -> None:  # ty
     unknown = ValueScore.objects.get(customer=li, as_of=AS_OF)
     assert (unknown.kyc_stale, unknown.worst_loan_class, unknown.max_overdue_days, unknown.risk_score) == (
         None,
-        None,
+        "未知",  # LOAN_CLASS_UNKNOWN: shown as unknown, scores nothing
         None,
         Decimal("0.00"),
     )
@@ -132,4 +132,4 @@ def test_a_missing_input_is_unknown_never_risk(bank, lake, login) -> None:  # ty
         assert f'data-unknown="{what}"' in html
     body = login(bank.user("rm_hd2")).get(f"/api/customers/{li.pk}/value/").json()
     risk = body["value"]["indicators"]["risk"]
-    assert (risk["kyc_stale"], risk["worst_loan_class"], risk["max_overdue_days"]) == (None, None, None)
+    assert (risk["kyc_stale"], risk["worst_loan_class"], risk["max_overdue_days"]) == (None, "未知", None)
