@@ -18,6 +18,9 @@ TOML (stdlib) or YAML (if PyYAML is installed), e.g.::
 
     [extracts.transactions]     # per-extract overrides of encoding, separator, date_format, thousands
     encoding = "utf-8"
+
+    [extracts.daily_balances]
+    balance_frequency = "snapshot"  # as-of snapshots carried forward per client (default "daily")
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from typing import Any
 
 from keyclient.intake.formats import BY_NAME
 
-OPTIONS = ("encoding", "separator", "date_format", "thousands")
+OPTIONS = ("encoding", "separator", "date_format", "thousands", "balance_frequency")
 
 
 class MappingError(ValueError):
