@@ -194,7 +194,7 @@ def tables(target: Any, lake: Path, day: date) -> dict[str, ibis.Table]:
         if today_b is None:
             raise PipelineError(f"no daily balances landed for {day}: run `keyclient intake load` first")
         b = keep("b", _zero_closed(today_b, closed))
-        stale = target.empty({"customer_no": "string", "as_of": "date"})
+        stale = keep("stale", target.empty({"customer_no": "string", "as_of": "date"}))
     fee_rates = keep("fee_rates", _fee_rates(src))
     today = src.days("transactions", [day], TXN_COLUMNS)
     if today is None:
