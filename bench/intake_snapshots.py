@@ -57,14 +57,14 @@ def write_sources(source: Path, org_code: str, clients: int, ends: list[date]) -
             'resident_id' AS id_type, printf('ID%016d', i) AS id_number, '{org_code}' AS home_org_code,
             'active' AS status
         FROM range(1, {clients} + 1) t(i)
-    ) TO '{source / "customers.csv"}' (HEADER)""")  # noqa: S608 - bench paths and numbers
+    ) TO '{source / "customers.csv"}' (HEADER)""")
     days = ", ".join(f"DATE '{d}'" for d in ends)
     con.execute(f"""COPY (
         SELECT strftime(d, '%Y-%m-%d') AS date, printf('B%09d', i) AS customer_no,
             round(hash(i, d) % 50000000 / 100.0, 2) AS deposit,
             round(hash(d, i) % 20000000 / 100.0, 2) AS investment, 0 AS loan
         FROM range(1, {clients} + 1) t(i), unnest([{days}]) u(d)
-    ) TO '{source / "daily_balances.csv"}' (HEADER)""")  # noqa: S608 - bench paths and dates
+    ) TO '{source / "daily_balances.csv"}' (HEADER)""")
 
 
 def main() -> None:
@@ -86,7 +86,7 @@ def main() -> None:
         import duckdb
 
         org_code = duckdb.sql(
-            f"SELECT home_org_code FROM read_parquet('{work / 'org' / 'customers.parquet'}') LIMIT 1"  # noqa: S608 - a bench path
+            f"SELECT home_org_code FROM read_parquet('{work / 'org' / 'customers.parquet'}') LIMIT 1"
         ).fetchall()[0][0]
         say(f"write {args.clients:,} clients × {len(ends)} month ends")
         source = work / "source"

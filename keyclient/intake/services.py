@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -91,7 +92,11 @@ def _run(
         )
     if not source.is_dir():
         raise IntakeError(f"{source} is not a directory")
-    con = duckdb.connect()
+    # The load's tables live in memory up to the limit, then spill to the load's temp directory.
+    spill = workdir / "duckdb-spill"
+    con = duckdb.connect(
+        config={"memory_limit": str(settings.KEYCLIENT_INTAKE_MEMORY_LIMIT), "temp_directory": str(spill)}
+    )
     con.execute(
         "CREATE TABLE rejects (extract VARCHAR, file VARCHAR, line BIGINT, field VARCHAR, reason VARCHAR)"
     )

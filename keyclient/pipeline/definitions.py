@@ -431,7 +431,7 @@ def _month_to_date(
 
 def horizon_days() -> int:
     """How old a client's latest balance snapshot may be before it is reported as stale."""
-    return int(getattr(settings, "KEYCLIENT_BALANCE_SNAPSHOT_HORIZON_DAYS", 35))
+    return int(settings.KEYCLIENT_BALANCE_SNAPSHOT_HORIZON_DAYS)
 
 
 def _filled_part(lake: Path, d: date) -> Path | None:
