@@ -12,6 +12,13 @@ of a plain duckdb connection; `SparkTarget`: Ibis's PySpark backend, cached Data
   mtd         state: month-to-date sums (days, AUM, deposits, loans, contribution) per client
   recency     state: the latest transaction date per client
   windows     state: the 30/90-day sums and counts per client (w below)
+  carried     state, snapshot balances only: each client's latest balances on or before D
+  stale       clients whose latest balance snapshot is older than the horizon (reported)
+
+Balances are daily (each partition the whole bank that day; a missing date of the month is read as
+the date before) or as-of snapshots carried forward per client, as the intake recorded with the
+partition (`core.balance_frequency`); clients closed in the client master in force on a day hold
+zero that day (docs/pipeline.md, "Balances").
 
 The per-client inputs b, m, w, r, h (see `indicators.py`) are built here; the indicators themselves
 are the SQL expressions declared once in `indicators.py`, selected over those inputs through the
