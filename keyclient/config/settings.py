@@ -225,6 +225,8 @@ KEYCLIENT_REPORTING_CURRENCY = env_currency("KEYCLIENT_REPORTING_CURRENCY", "CNY
 # In the reporting currency: a transaction at or above this shows on the 360 page.
 KEYCLIENT_SIGNIFICANT_AMOUNT = 50_000
 KEYCLIENT_DAILY_RETENTION_DAYS = 100  # daily indicator rows kept in the CRM (month ends kept for good)
+KEYCLIENT_BALANCE_SNAPSHOT_HORIZON_DAYS = 35  # a client whose latest balance snapshot is older is reported
+KEYCLIENT_INTAKE_MEMORY_LIMIT = os.environ.get("KEYCLIENT_INTAKE_MEMORY_LIMIT", "2GB")  # DuckDB, then spills
 # Client searches per user and window (keyclient.customers.search_limits): any search, and searches
 # by a full mobile or ID number (they confirm masked digits). One more is refused; the first
 # identifier search refused in a window alerts compliance (business event search_limit_reached).

@@ -276,7 +276,10 @@ EXTRACTS: tuple[Extract, ...] = (
         date_column="date",
         description=(
             "End-of-day balances per client: deposits, investments and loans. A negative deposit is an "
-            "overdraft: AUM counts max(deposit, 0) + investment, loans add the overdraft."
+            "overdraft: AUM counts max(deposit, 0) + investment, loans add the overdraft. A bank that "
+            "sends month-end or irregular as-of snapshots declares them in the mapping "
+            '(`[extracts.daily_balances] balance_frequency = "snapshot"`): each client\'s latest snapshot '
+            'is carried forward (docs/pipeline.md, "Balances").'
         ),
     ),
     Extract(

@@ -25,6 +25,11 @@ Fixed exchange rates (reporting-currency units per one unit, `keyclient.intake.f
 
     [fx_rates]
     USD = 7.1
+
+Balances observed as month-end or irregular snapshots::
+
+    [extracts.daily_balances]
+    balance_frequency = "snapshot"  # as-of snapshots carried forward per client (default "daily")
 """
 
 from __future__ import annotations
@@ -46,7 +51,7 @@ READ_OPTIONS = ("encoding", "separator")
 PARSE_OPTIONS = ("date_format", "century_pivot", "decimal", "thousands")
 # Options of an extract only. Add new per-extract options here (e.g. `balance_frequency`, currency
 # and FX options), with their check in `_check_option` when they take a fixed set of values.
-EXTRACT_ONLY_OPTIONS: tuple[str, ...] = ("distinct",)
+EXTRACT_ONLY_OPTIONS: tuple[str, ...] = ("distinct", "balance_frequency")
 OPTIONS = READ_OPTIONS + PARSE_OPTIONS
 EXTRACT_OPTIONS = OPTIONS + EXTRACT_ONLY_OPTIONS
 EXTRACT_KEYS = {*EXTRACT_OPTIONS, "files", "source", "joins", "fields", "codes"}
@@ -206,6 +211,8 @@ def _check_option(where: str, name: str, value: Any, errors: list[str]) -> None:
         errors.append(f"{where}: {name} must be a text")
     elif name == "decimal" and value not in {".", ","}:
         errors.append(f"{where}: decimal must be '.' or ','")
+    elif name == "balance_frequency" and value not in {"daily", "snapshot"}:
+        errors.append(f"{where}: balance_frequency is {value!r}; expected one of ['daily', 'snapshot']")
 
 
 def _extract(mapping: Mapping, name: str, spec: dict[str, Any], errors: list[str]) -> None:

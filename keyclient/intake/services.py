@@ -15,18 +15,20 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from keyclient.audit.actors import Actor, Job, actor_columns
 from keyclient.audit.services import record_event
+from keyclient.core import balance_frequency
 from keyclient.core.progress import progress_bar
 from keyclient.customers.models import Customer
 from keyclient.intake import crm_org, lake, landing
 from keyclient.intake.compile import read_extract
 from keyclient.intake.crm import write_crm
 from keyclient.intake.formats import EXTRACTS, Extract
-from keyclient.intake.mapping import Mapping, load_mapping
+from keyclient.intake.mapping import Mapping, MappingError, load_mapping
 from keyclient.intake.models import IntakeJob
 from keyclient.intake.sources import Reader, find_files
 from keyclient.intake.validate import IntakeError, Staged, lit, validate
@@ -85,9 +87,19 @@ def _run(
     root: Path,
 ) -> None:
     mapping = load_mapping(mapping_path)
+    frequency = mapping.option("daily_balances", "balance_frequency", balance_frequency.DAILY)
+    if frequency not in balance_frequency.FREQUENCIES:
+        raise MappingError(
+            f"{mapping_path}: extracts.daily_balances.balance_frequency is {frequency!r}; "
+            f"expected one of {list(balance_frequency.FREQUENCIES)}"
+        )
     if not source.is_dir():
         raise IntakeError(f"{source} is not a directory")
-    con = duckdb.connect()
+    # The load's tables live in memory up to the limit, then spill to the load's temp directory.
+    spill = workdir / "duckdb-spill"
+    con = duckdb.connect(
+        config={"memory_limit": str(settings.KEYCLIENT_INTAKE_MEMORY_LIMIT), "temp_directory": str(spill)}
+    )
     bar = progress_bar(total=len(EXTRACTS) + 2, desc=f"intake {load_date}", unit="step", disable=not progress)
     staged, problems = stage(con, source, mapping, load_date, history, workdir, bar.update)
     if problems:
@@ -99,6 +111,8 @@ def _run(
     job.rows_read = sum(c["read"] for c in counts.values())
     job.rows_rejected = sum(c["rejected"] for c in counts.values())
     job.rows_accepted = sum(c["accepted"] for c in counts.values())
+    if "daily_balances" in counts:
+        job.counts = {**counts, "balance_frequency": frequency}  # also recorded with each landed partition
     job.reject_summary = reject_summary(con)
     job.reject_file = str(_write_rejects(con, root, job))
     over = [
@@ -115,6 +129,8 @@ def _run(
     staging = lake.new_staging(root)
     for item in staged:
         _land(con, item.extract, staging, load_date, history)
+    for folder in (staging / "daily_balances").glob("date=*"):  # the pipeline reads it back
+        balance_frequency.write(folder, frequency)
     bar.set_postfix_str("lake")
     bar.update()
     crash_at = os.environ.get(CRASH_ENV, "")
@@ -134,7 +150,12 @@ def _run(
         record_event(
             actor=actor,
             verb="intake.loaded",
-            after={"load_date": str(load_date), "accepted": job.rows_accepted, "rejected": job.rows_rejected},
+            after={
+                "load_date": str(load_date),
+                "accepted": job.rows_accepted,
+                "rejected": job.rows_rejected,
+                **({"balance_frequency": frequency} if "balance_frequency" in job.counts else {}),
+            },
             note=f"intake job {job.pk} from {source}",
         )
         lake.commit(staging, root, crash_at=crash_at)

@@ -12,6 +12,13 @@ of a plain duckdb connection; `SparkTarget`: Ibis's PySpark backend, cached Data
   mtd         state: month-to-date sums (days, AUM, deposits, loans, contribution) per client
   recency     state: the latest transaction date per client
   windows     state: the 30/90-day sums and counts per client (w below)
+  carried     state, snapshot balances only: each client's latest balances on or before D
+  stale       clients whose latest balance snapshot is older than the horizon (reported)
+
+Balances are daily (each partition the whole bank that day; a missing date of the month is read as
+the date before) or as-of snapshots carried forward per client, as the intake recorded with the
+partition (`core.balance_frequency`); clients closed in the client master in force on a day hold
+zero that day (docs/pipeline.md, "Balances").
 
 The per-client inputs b, m, w, r, h (see `indicators.py`) are built here; the indicators themselves
 are the SQL expressions declared once in `indicators.py`, selected over those inputs through the
@@ -50,6 +57,7 @@ import ibis
 import pyarrow as pa
 from django.conf import settings
 
+from keyclient.core import balance_frequency
 from keyclient.pipeline.engine import STATE_TABLES, PipelineError, latest_part, part, state_dir
 from keyclient.pipeline.indicators import DAILY, pricing
 
@@ -83,9 +91,14 @@ STATE_COLUMNS: dict[str, dict[str, str]] = {
         "customer_no": "string", "inflow_30d": "float64", "outflow_30d": "float64", "inflow_90d": "float64",
         "outflow_90d": "float64", "other_bank_30d": "float64", "n_30d": "int64", "n_90d": "int64",
     },
+    # Kept only when the balances are snapshots: each client's latest observation on or before D.
+    "carried": {
+        "customer_no": "string", "as_of": "date", "deposit": "float64", "investment": "float64", "loan": "float64",
+    },
 }  # fmt: skip
-assert tuple(STATE_COLUMNS) == STATE_TABLES
-RESULTS = ("daily", "bank_flows", "events")
+assert tuple(STATE_COLUMNS) == (*STATE_TABLES, "carried")
+RESULTS = ("daily", "bank_flows", "events", "stale")
+MONEY_COLUMNS = ("deposit", "investment", "loan")
 WINDOW_DAYS, SHORT_WINDOW_DAYS = 90, 30
 ONE = ibis.literal(1, "int64")
 
@@ -143,15 +156,52 @@ class _Sources:
         folder = latest_part(self.lake, extract, self.day)
         return None if folder is None else self.target.read([folder], columns)
 
+    def folders(self, extract: str, before: date | None = None) -> list[tuple[date, Path]]:
+        """Every landed partition of `extract` on or before the run's date (before `before` if given)."""
+        last = self.day if before is None else min(self.day, before - timedelta(days=1))
+        found = [
+            (date.fromisoformat(p.name[5:]), p)
+            for p in (self.lake / extract).glob("date=*")
+            if p.name[5:] <= str(last) and any(p.glob("*.parquet"))
+        ]
+        return sorted(found)
+
+    def balance_frequency(self) -> str:
+        """The declared frequency of the latest balances on or before D (`core.balance_frequency`)."""
+        folder = latest_part(self.lake, "daily_balances", self.day)
+        return balance_frequency.DAILY if folder is None else balance_frequency.read(folder)
+
 
 def tables(target: Any, lake: Path, day: date) -> dict[str, ibis.Table]:
     """Every result and state table of `day`, materialised on `target` (see the module docstring)."""
     src = _Sources(target, lake, day)
-    b = src.days("daily_balances", [day], BALANCE_COLUMNS)
-    if b is None:
-        raise PipelineError(f"no daily balances landed for {day}: run `keyclient intake load` first")
     keep = target.materialise
-    b = keep("balances_today", _overdrafts(b))
+    snapshots = src.balance_frequency() == balance_frequency.SNAPSHOT
+    first = date(day.year, day.month, 1)
+    rolling = day.day > 1 and src.kept("mtd", [day - timedelta(days=1)]) is not None
+    # Who is closed on which days: the whole month for a bootstrap, today for a rolled month to date.
+    closed = keep("closed", _closed_spans(src, day if rolling else first))
+    obs = None
+    if snapshots:
+        kept_carried = src.kept("carried", [day - timedelta(days=1)])
+        obs = None if rolling else keep("obs", _observations(src, first))
+        if kept_carried is not None:
+            today_rows = src.days("daily_balances", [day], BALANCE_COLUMNS)
+            news = [kept_carried] + ([] if today_rows is None else [_as_of(today_rows)])
+            carried = keep("carried", _latest(_union(news)))
+        else:
+            carried = keep(
+                "carried", _latest((obs if obs is not None else _observations(src, first)).drop("pos"))
+            )
+        b = keep("b", _overdrafts(_zero_closed(_today(carried, day), closed)))
+        stale = carried.filter(carried.as_of < ibis.date(day - timedelta(days=horizon_days())))
+        stale = keep("stale", stale.select("customer_no", "as_of"))
+    else:
+        today_b = src.days("daily_balances", [day], BALANCE_COLUMNS)
+        if today_b is None:
+            raise PipelineError(f"no daily balances landed for {day}: run `keyclient intake load` first")
+        b = keep("b", _overdrafts(_zero_closed(today_b, closed)))
+        stale = keep("stale", target.empty({"customer_no": "string", "as_of": "date"}))
     fee_rates = keep("fee_rates", _fee_rates(src))
     today = src.days("transactions", [day], TXN_COLUMNS)
     if today is None:
@@ -159,7 +209,7 @@ def tables(target: Any, lake: Path, day: date) -> dict[str, ibis.Table]:
     flows = keep("flows", _flows(today, fee_rates))
     bank_flows = keep("bank_flows", _bank_flows(today))
     events = keep("events", _events(today))
-    mtd = keep("mtd", _month_to_date(src, b, flows, fee_rates))
+    mtd = keep("mtd", _month_to_date(src, b, flows, fee_rates, closed, obs))
     # Windows and recency roll forward from yesterday's state; without it they are summed again over
     # the 90 days (recency then knows the latest day in the window).
     yesterday = day - timedelta(days=1)
@@ -188,10 +238,13 @@ def tables(target: Any, lake: Path, day: date) -> dict[str, ibis.Table]:
         LEFT JOIN {recency.get_name()} r ON b.customer_no = r.customer_no
         LEFT JOIN {h.get_name()} h ON b.customer_no = h.customer_no""",  # noqa: S608 - declared indicator definitions over our own tables
     )
-    return {
-        "daily": daily, "events": events,
+    made = {
+        "daily": daily, "events": events, "stale": stale,
         "flows": flows, "bank_flows": bank_flows, "mtd": mtd, "recency": recency, "windows": w,
     }  # fmt: skip
+    if snapshots:
+        made["carried"] = carried
+    return made
 
 
 def _fee_rates(src: _Sources) -> ibis.Table:
@@ -317,8 +370,17 @@ def _rolled_windows(src: _Sources, kept: ibis.Table, flows: ibis.Table, fee_rate
     return w.filter(w.n_90d > 0)  # a client whose 90 days hold no transaction any more
 
 
-def _month_to_date(src: _Sources, b: ibis.Table, flows: ibis.Table, fee_rates: ibis.Table) -> ibis.Table:
-    """Month-to-date sums per client: yesterday's kept sums plus today, else the month's balances."""
+def _month_to_date(
+    src: _Sources,
+    b: ibis.Table,
+    flows: ibis.Table,
+    fee_rates: ibis.Table,
+    closed: ibis.Table,
+    obs: ibis.Table | None,
+) -> ibis.Table:
+    """Month-to-date sums per client: yesterday's kept sums plus today, else the month's balances
+    (daily: each day's rows, a missing date read from the date before; snapshots: `obs` carried
+    forward), closed clients' balances zero on the days they are closed."""
     price = pricing()
 
     def contribution(t: ibis.Table) -> Any:
@@ -348,9 +410,6 @@ def _month_to_date(src: _Sources, b: ibis.Table, flows: ibis.Table, fee_rates: i
     # Bootstrap: every day of the month so far, each with that day's fee income (from the day's kept
     # flows, else from its fee and product-purchase transactions).
     month = [date(day.year, day.month, n) for n in range(1, day.day)]
-    balances = src.days("daily_balances", [*month, day], BALANCE_COLUMNS)
-    assert balances is not None  # today's partition exists
-    balances = _overdrafts(balances)
     kept_days = src.kept_days(month)
     fees = [flows.select("date", "customer_no", "fee_income")]
     if (kept_flows := src.kept("flows", kept_days)) is not None:
@@ -358,6 +417,12 @@ def _month_to_date(src: _Sources, b: ibis.Table, flows: ibis.Table, fee_rates: i
     if (t := src.days("transactions", [d for d in month if d not in kept_days], TXN_COLUMNS)) is not None:
         t = t.filter(t.txn_type.isin(["fee", "product_purchase"])).left_join(fee_rates, "account_bidx")
         fees.append(t.group_by("date", "customer_no").aggregate(fee_income=_fee(t).sum()))
+    if obs is not None:
+        return _carried_month(obs, _union(fees), closed, day)
+    # A date of the month that did not land is read from the latest one before it (a gap, reported).
+    filled = [(d, folder) for d in [*month, day] if (folder := _filled_part(src.lake, d)) is not None]
+    read = src.target.read([f for _, f in filled], BALANCE_COLUMNS, dates=[d for d, _ in filled])
+    balances = _overdrafts(_zero_closed(read, closed))
     t = balances.left_join(_union(fees), ["date", "customer_no"])
     return t.group_by("customer_no").aggregate(
         days=t.count(),
@@ -374,6 +439,135 @@ def _overdrafts(t: ibis.Table) -> ibis.Table:
     overdrawn amount as credit exposure (earning the loan spread in the contribution)."""
     overdraft = ibis.greatest(-t.deposit, 0)
     return t.mutate(deposit=ibis.greatest(t.deposit, 0), loan=t.loan + overdraft)
+
+
+# --- Balances: daily or as-of snapshots, gaps, closed clients -------------------------------------
+
+
+def horizon_days() -> int:
+    """How old a client's latest balance snapshot may be before it is reported as stale."""
+    return int(settings.KEYCLIENT_BALANCE_SNAPSHOT_HORIZON_DAYS)
+
+
+def _filled_part(lake: Path, d: date) -> Path | None:
+    """The balances read for date `d`: its own partition, else (a gap) the latest one before it."""
+    return part(lake, "daily_balances", d) or latest_part(lake, "daily_balances", d)
+
+
+def balance_gaps(lake: Path, day: date) -> list[date]:
+    """The dates of D's month before D for which daily balances did not land although earlier ones
+    did: each is read as the date before it (never as zero) and reported by the run. Snapshot
+    balances have no gaps by date (each client's latest snapshot holds)."""
+    if (folder := latest_part(lake, "daily_balances", day)) is None:
+        return []
+    if balance_frequency.read(folder) == balance_frequency.SNAPSHOT:
+        return []
+    month = [date(day.year, day.month, n) for n in range(1, day.day)]
+    return [
+        d
+        for d in month
+        if part(lake, "daily_balances", d) is None and latest_part(lake, "daily_balances", d) is not None
+    ]
+
+
+def _closed_spans(src: _Sources, since: date) -> ibis.Table:
+    """Closed clients and the days of the month they are closed, as day-of-month spans [cs, ce) from
+    `since` to D. A client is closed on a date when the client master in force then (the latest
+    `customers` partition on or before it) says `closed`: the close date is the first such partition's
+    date, and the client's positions are zero from it (docs/pipeline.md)."""
+    parts = src.folders("customers")
+    spans = [p for p in parts if p[0] <= since][-1:] + [p for p in parts if p[0] > since]
+    rows = []
+    for n, (d, folder) in enumerate(spans):
+        start = since.day if d <= since else d.day
+        end = spans[n + 1][0].day if n + 1 < len(spans) else src.day.day + 1
+        t = src.target.read([folder], {"customer_no": "string", "status": "string"})
+        rows.append(
+            t.filter(t.status == "closed").select(
+                "customer_no", cs=ibis.literal(start, "int64"), ce=ibis.literal(end, "int64")
+            )
+        )
+    if not rows:
+        return src.target.empty({"customer_no": "string", "cs": "int64", "ce": "int64"})
+    return _union(rows)
+
+
+def _zero_closed(t: ibis.Table, closed: ibis.Table) -> ibis.Table:
+    """Balances rows (with `date`) whose client is closed that day get zero balances (the row stays:
+    the client still counts a day, at zero)."""
+    c = closed.select(closed_no=closed.customer_no, cs=closed.cs, ce=closed.ce)
+    pos = t.date.day().cast("int64")
+    j = t.left_join(c, [t.customer_no == c.closed_no, pos >= c.cs, pos < c.ce])
+    shut = j.closed_no.notnull()
+    zero = {m: ibis.ifelse(shut, 0.0, j[m]) for m in MONEY_COLUMNS}
+    return j.select(*[zero.get(name, j[name]).name(name) for name in t.columns])
+
+
+def _as_of(t: ibis.Table) -> ibis.Table:
+    """Partition rows (with `date`) as observations (customer_no, as_of, deposit, investment, loan)."""
+    return t.select("customer_no", as_of=t.date, deposit=t.deposit, investment=t.investment, loan=t.loan)
+
+
+def _latest(obs: ibis.Table) -> ibis.Table:
+    """Each client's latest observation (the `carried` state)."""
+    last = obs.group_by("customer_no").aggregate(last=obs.as_of.max())
+    j = obs.join(last, ["customer_no", obs.as_of == last.last])
+    return j.select("customer_no", "as_of", *MONEY_COLUMNS)
+
+
+def _observations(src: _Sources, first: date) -> ibis.Table:
+    """Snapshot balances for the month of D: each client's latest observation before the month (the
+    kept `carried` of the day before, else every earlier partition), and the month's partitions to
+    D; with `pos`, the day of the month from which each holds (1 for the one before the month)."""
+    before = src.kept("carried", [first - timedelta(days=1)])
+    if before is None and (parts := src.folders("daily_balances", before=first)):
+        earlier = src.target.read([f for _, f in parts], BALANCE_COLUMNS, dates=[d for d, _ in parts])
+        before = _latest(_as_of(earlier))
+    rows = [] if before is None else [before.mutate(pos=ibis.literal(1, "int64"))]
+    if month := [(d, f) for d, f in src.folders("daily_balances") if d >= first]:
+        read = _as_of(src.target.read([f for _, f in month], BALANCE_COLUMNS, dates=[d for d, _ in month]))
+        rows.append(read.mutate(pos=read.as_of.day().cast("int64")))
+    return _union(rows)
+
+
+def _today(carried: ibis.Table, day: date) -> ibis.Table:
+    """Today's balances from the carried snapshots: every client observed on or before D."""
+    return carried.select("customer_no", *MONEY_COLUMNS, date=ibis.date(day))
+
+
+def _carried_month(obs: ibis.Table, fees: ibis.Table, closed: ibis.Table, day: date) -> ibis.Table:
+    """Month-to-date sums from snapshots without a client × day table: each observation holds from
+    its day `pos` to the client's next one (or D), weighted by those days; minus the days the client
+    was closed (overlaps with `closed`); plus fee income on the days a client has a balance."""
+    obs = _overdrafts(obs)
+    order = ibis.window(group_by="customer_no", order_by=["pos", "as_of"])
+    held = obs.mutate(end=obs.pos.lead().over(order).fill_null(day.day + 1))
+    held = held.mutate(n=held.end - held.pos)
+    c = closed.select(closed_no=closed.customer_no, cs=closed.cs, ce=closed.ce)
+    j = held.join(c, held.customer_no == c.closed_no)
+    overlap = ibis.least(j.end, j.ce) - ibis.greatest(j.pos, j.cs)
+    shut = j.filter(overlap > 0).mutate(w=-overlap)
+    firsts = obs.group_by("customer_no").aggregate(first=obs.pos.min())
+    f = fees.join(firsts, ["customer_no", fees.date.day().cast("int64") >= firsts.first])
+    zero = ibis.literal(0.0, "float64")
+    u = _union([
+        held.select("customer_no", *MONEY_COLUMNS, w=held.n, n=held.n, fee_income=zero),
+        shut.select("customer_no", *MONEY_COLUMNS, w=shut.w, n=ibis.literal(0, "int64"), fee_income=zero),
+        f.select(
+            "customer_no", deposit=zero, investment=zero, loan=zero, w=ibis.literal(0, "int64"),
+            n=ibis.literal(0, "int64"), fee_income=f.fee_income.fill_null(0),
+        ),
+    ])  # fmt: skip
+    price = pricing()
+    spread = u.deposit * price["deposit_spread"] + u.loan * price["loan_spread"]
+    spread = spread + u.investment * price["investment_margin"]
+    return u.group_by("customer_no").aggregate(
+        days=u.n.sum().cast("int64"),
+        sum_aum=_money((u.deposit + u.investment) * u.w),
+        sum_deposit=_money(u.deposit * u.w),
+        sum_loan=_money(u.loan * u.w),
+        sum_contribution=((spread * u.w - price["cost_to_serve"] * u.n) / 365.0 + u.fee_income).sum(),
+    )
 
 
 def _rolled_recency(kept: ibis.Table, flows: ibis.Table) -> ibis.Table:
@@ -406,7 +600,8 @@ def compute(target: Any, lake: Path, day: date, *, state: bool = False) -> dict[
     """`daily`, `bank_flows` and `events` of `day` as Arrow tables (and the state tables with `state`),
     computed by `target` (a DuckDBTarget or SparkTarget)."""
     made = tables(target, lake, day)
+    names = RESULTS + (STATE_TABLES if state else ()) + (("carried",) if state and "carried" in made else ())
     try:
-        return {name: target.to_arrow(made[name]) for name in RESULTS + (STATE_TABLES if state else ())}
+        return {name: target.to_arrow(made[name]) for name in names}
     finally:
         target.release()

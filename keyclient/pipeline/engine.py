@@ -6,6 +6,7 @@
   mtd.parquet         month-to-date sums (days, AUM, deposits, loans, contribution)
   recency.parquet     last transaction date per client
   windows.parquet     30/90-day sums and counts per client
+  carried.parquet     snapshot balances only: each client's latest balances on or before D (as_of)
 
 The DuckDB engine (`targets.compute_duckdb`) runs the one definition of the inputs (`definitions.py`,
 Ibis compiled to DuckDB SQL) and leaves the results and the day's state as temp tables; `write_state` swaps the
@@ -26,6 +27,7 @@ import duckdb
 
 STATE = "pipeline"
 STATE_TABLES = ("flows", "bank_flows", "mtd", "recency", "windows")  # kept per date (see above)
+SNAPSHOT_STATE = "carried"  # kept as well when the balances are snapshots
 
 
 class PipelineError(Exception):
@@ -64,7 +66,10 @@ def write_state(con: duckdb.DuckDBPyConnection, lake: Path, day: date) -> None:
     token = uuid.uuid4().hex
     tmp = root / f"_tmp-{token}"
     tmp.mkdir()
-    for table in STATE_TABLES:
+    carried = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND temporary", [SNAPSHOT_STATE]
+    ).fetchall()[0][0]
+    for table in STATE_TABLES + ((SNAPSHOT_STATE,) if carried else ()):
         con.execute(f"COPY {table} TO {lit(tmp / f'{table}.parquet')} (FORMAT parquet)")
     target = state_dir(lake, day)
     old = root / f"_old-{token}-date={day}"

@@ -70,6 +70,7 @@ def run_date(day: date, *, engine_name: str = "duckdb", actor: Actor | None = No
 
         os.kill(os.getpid(), signal.SIGKILL)
     _register_crm_ids(con, lake)
+    report = balance_report(con, lake, day)
     names = [i.name for i in DAILY]
     cols = ", ".join(f"round({n}, 2)::DECIMAL(18, 2)" if n in MONEY else n for n in names)
     counts: dict[str, int] = {}
@@ -117,8 +118,26 @@ def run_date(day: date, *, engine_name: str = "duckdb", actor: Actor | None = No
             _set_customer_aum(day)
             counts.update(value_month(con, lake, day, actor=actor))
         _move_watermarks(day)
-        record_event(actor=actor or Job("pipeline"), verb="pipeline.run", after={"date": str(day), **counts})
+        counts.update({k: n for k, (n, _) in report.items() if n})
+        listed = {f"{k}_listed": shown for k, (n, shown) in report.items() if n}
+        after = {"date": str(day), **counts, **listed}
+        record_event(actor=actor or Job("pipeline"), verb="pipeline.run", after=after)
     return counts
+
+
+def balance_report(con: duckdb.DuckDBPyConnection, lake: Path, day: date) -> dict[str, tuple[int, list[str]]]:
+    """The balances' gaps for the run of `day`, never read as zero, each as (count, the first 100):
+    `balance_gap_days`, the dates of the month to D that landed no daily balances (each read as the
+    date before it), and `stale_balance_clients`, the clients whose latest balance snapshot is older
+    than `KEYCLIENT_BALANCE_SNAPSHOT_HORIZON_DAYS` (still carried forward). The counts go into the
+    run's counts (the job record, the command's output), the lists into its `pipeline.run` event."""
+    gaps = [str(d) for d in definitions.balance_gaps(lake, day)]
+    stale = con.execute("SELECT count(*) FROM stale").fetchall()[0][0]
+    shown = con.execute("SELECT customer_no FROM stale ORDER BY customer_no LIMIT 100").fetchall()
+    return {
+        "balance_gap_days": (len(gaps), gaps[:100]),
+        "stale_balance_clients": (stale, [row[0] for row in shown]),
+    }
 
 
 def _compute_spark(con: duckdb.DuckDBPyConnection, lake: Path, day: date) -> None:

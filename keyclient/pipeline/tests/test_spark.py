@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from keyclient.core import balance_frequency
 from keyclient.pipeline import definitions, engine, targets
 from keyclient.pipeline.models import ClientBankOutflow, ClientDailyIndicator
 from keyclient.pipeline.services import MONEY, run_date
@@ -149,7 +150,10 @@ def duckdb_engine(lake: Path, day: date, *, keep: bool = False) -> dict[str, pa.
     targets.compute_duckdb(con, lake, day)
     if keep:
         engine.write_state(con, lake, day)
-    return {name: con.sql(f"SELECT * FROM {name}").to_arrow_table() for name in [*KEYS, *STATE_KEYS]}
+    names = [*KEYS, *STATE_KEYS, "stale"]
+    if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'carried'").fetchall()[0][0]:
+        names.append("carried")
+    return {name: con.sql(f"SELECT * FROM {name}").to_arrow_table() for name in names}
 
 
 KEYS = {"daily": ["customer_no"], "bank_flows": ["customer_no", "bank_code"], "events": ["txn_id"]}
@@ -256,3 +260,51 @@ def test_spark_keeps_the_state_when_asked_and_duckdb_goes_on_from_it(
     run_date(D)  # the DuckDB engine rolls the windows and month to date on from Spark's state
     assert values(ZHANG, D) == EXPECTED_ZHANG
     assert values(LI, D) == EXPECTED_LI
+
+
+def snapshot_bank(lake: Path, day: date) -> None:
+    """The random bank with its balances as irregular as-of snapshots: one balances date in three
+    kept (each client on ~97% of them), declared `snapshot`; the client master loaded twice, the
+    second time with ten clients closed."""
+    small_bank(lake, day)
+    for extract in ("accounts", "products"):  # the catalog for runs of earlier dates (fee rates)
+        _write(lake, extract, day - timedelta(days=30), pq.read_table(lake / extract / f"date={day}"))
+    for n, folder in enumerate(sorted((lake / "daily_balances").glob("date=*"))):
+        if n % 3:
+            shutil.rmtree(folder)
+        else:
+            balance_frequency.write(folder, balance_frequency.SNAPSHOT)
+    clients = pq.read_table(next((lake / "daily_balances").glob("date=*")) / "part-0.parquet")["customer_no"]
+    for back, closed in ((8, set()), (2, set(clients.to_pylist()[:10]))):
+        statuses = ["closed" if c in closed else "active" for c in clients.to_pylist()]
+        _write(
+            lake,
+            "customers",
+            day - timedelta(days=back),
+            pa.table({"customer_no": clients, "status": statuses}),
+        )
+
+
+@pytest.mark.parametrize("day", [date(2026, 10, 31), date(2026, 11, 5)])
+def test_duckdb_and_spark_agree_on_snapshot_balances(spark, settings, tmp_path: Path, day: date) -> None:
+    """Snapshot balances carried forward, closed clients zeroed: the same rows on both engines, without
+    state and (for 5 Nov) with the state of DuckDB runs from the month's first day."""
+    settings.KEYCLIENT_SIGNIFICANT_AMOUNT = 50_000
+    lake = tmp_path / "lake"
+    snapshot_bank(lake, day)
+    want = duckdb_engine(lake, day)
+    keys = {"daily": ["customer_no"], "stale": ["customer_no"]}
+    got = definitions.compute(spark, lake, day)
+    zeroed = [r for r in want["daily"].to_pylist() if r["aum"] == 0 and r["aum_mtd_avg"] > 0]
+    assert len(want["daily"]) > 150 and len(zeroed) >= 5  # carried balances, closed clients at zero
+    for name, k in keys.items():
+        assert normalised(got[name], k) == normalised(want[name], k), name
+    if day.day == 1 or day.month != 11:
+        return
+    for n in range(1, day.day):
+        duckdb_engine(lake, date(day.year, day.month, n), keep=True)
+    with_state = definitions.compute(spark, lake, day, state=True)
+    assert normalised(with_state["daily"], ["customer_no"]) == normalised(want["daily"], ["customer_no"])
+    assert normalised(with_state["carried"], ["customer_no"], every_float=True) == normalised(
+        duckdb_engine(lake, day)["carried"], ["customer_no"], every_float=True
+    )

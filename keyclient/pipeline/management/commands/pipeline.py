@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from keyclient.pipeline.definitions import horizon_days
 from keyclient.pipeline.engine import PipelineError
 from keyclient.pipeline.retention import RetentionError, prune
 from keyclient.pipeline.services import ENGINES, backfill, run_date
@@ -37,6 +38,16 @@ class Command(BaseCommand):
             if options["verb"] == "run":
                 counts = run_date(options["date"], engine_name=options["engine"])
                 self.stdout.write(self.style.SUCCESS(f"Pipeline {options['date']}: {counts}"))
+                if counts.get("balance_gap_days"):
+                    self.stdout.write(self.style.WARNING(
+                        f"  {counts['balance_gap_days']} date(s) of the month landed no daily balances: "
+                        "each read as the date before (dates in the pipeline.run event)"
+                    ))  # fmt: skip
+                if counts.get("stale_balance_clients"):
+                    self.stdout.write(self.style.WARNING(
+                        f"  {counts['stale_balance_clients']} client(s) with a balance snapshot older than "
+                        f"{horizon_days()} days, carried forward (clients in the pipeline.run event)"
+                    ))  # fmt: skip
             elif options["verb"] == "prune":
                 pruned = prune(keep_days=options["keep_days"], dry_run=options["dry_run"], progress=True)
                 verb = "would delete" if options["dry_run"] else "deleted"
