@@ -46,7 +46,8 @@ def test_an_unknown_frequency_fails_naming_the_file_and_field_and_lands_nothing(
     with pytest.raises(MappingError) as caught:
         load_extracts(source=write_day(tmp_path / "in"), load_date=LOAD_DATE, mapping_path=mapping)
     assert str(caught.value) == (
-        f"{mapping}: extracts.daily_balances.balance_frequency is 'monthly'; expected one of ['daily', 'snapshot']"
+        f"{mapping}: 1 problem(s) in the mapping:\n"
+        "extract daily_balances: balance_frequency is 'monthly'; expected one of ['daily', 'snapshot']"
     )
     assert not (lake / "daily_balances").exists()
     assert IntakeJob.objects.get().status == IntakeJob.Status.FAILED
