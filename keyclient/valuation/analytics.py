@@ -261,7 +261,7 @@ def _dec(value: Any) -> Decimal:
 def _measure_query(clients: QuerySet[Customer], measure: str, as_of: date | None) -> QuerySet:
     money = DecimalField(max_digits=18, decimal_places=2)
     if measure == "aum":
-        valued = clients.annotate(v=F("aum"))
+        valued = clients.annotate(v=Coalesce(F("position__aum"), Value(Decimal(0)), output_field=money))
     elif as_of is None:
         valued = clients.annotate(v=Value(Decimal(0), output_field=money))
     else:
@@ -320,7 +320,7 @@ def latest_value_month() -> date | None:
 
 
 def pareto(user: Viewer, *, unit: OrgUnit | None = None, segment: str = "") -> Pareto:
-    """The concentration of AUM (`Customer.aum`, the monthly average), 12-month contribution and
+    """The concentration of AUM (the position's `aum`, the monthly average), 12-month contribution and
     value score (both from the latest month-end run) over the clients in scope."""
     clients = scoped_clients(user, unit=unit, segment=segment)
     as_of = latest_value_month()
