@@ -5,6 +5,7 @@ alternative works on its own copy of the tables (`bench_*`, dropped at the end) 
 statement of an in-place update is rolled back.
 
     .venv/bin/python bench/month_end_alternatives.py --pg DIR [--json out.json]
+    .venv/bin/python bench/month_end_alternatives.py --pg DIR --app   # the app's own swap, after migrating
 
 1. `wide`: UPDATE of every row of a copy of the client master with the 18 indexes it had before the
    position table (13 of its own, 5 on AUM) — the month end before (119 s of 167 s at eaa4ad2).
@@ -16,7 +17,11 @@ statement of an in-place update is rolled back.
 4. `narrow_update`: UPDATE of every row of the position table (5 indexes).
 5. `narrow_swap`: the position table built fresh (INSERT … SELECT of the month's snapshot joined to
    the current position), its 5 indexes built, then swapped in by rename in one transaction — what
-   `keyclient.customers.positions.replace_positions` does.
+   `keyclient.customers.writer.set_month_positions` does.
+
+`--app` migrates the database to the checked-out code, puts a month's `BalanceSnapshot` rows in
+(untimed) and times the app's `writer.set_month_positions` in a transaction (the month end's write of
+AUM since ADR 0006), three times; the snapshot rows are removed afterwards.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ThrowawayPostgres, machine, say, write_json
+from common import ThrowawayPostgres, app_env, keyclient, machine, say, write_json
 
 AUM_INDEXES = {
     "bench_wide_aum": "(aum DESC, id) INCLUDE (home_org_unit_id, primary_rm_id, tier, kind, status, "
@@ -105,11 +110,24 @@ def prepare(con: Any) -> dict[str, float]:
     return took
 
 
-def rolled_back(con: Any, sql: str) -> tuple[float, int]:
+def backend_cpu(con: Any) -> float:
+    """CPU seconds used so far by this connection's PostgreSQL backend (user + system): the figure
+    that stays comparable when other work shares the machine."""
+    pid = con.execute("SELECT pg_backend_pid()").fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rolled_back(con: Any, sql: str) -> dict[str, float]:
     with con.transaction(force_rollback=True):
-        started = time.perf_counter()
+        cpu, started = backend_cpu(con), time.perf_counter()
         cur = con.execute(sql, [DAY])
-        return round(time.perf_counter() - started, 2), cur.rowcount
+        return {
+            "wall_s": round(time.perf_counter() - started, 2),
+            "cpu_s": round(backend_cpu(con) - cpu, 2),
+            "rows": cur.rowcount,
+            "load1": round(os.getloadavg()[0], 1),
+        }
 
 
 def run(con: Any) -> dict[str, Any]:
@@ -136,7 +154,7 @@ def run(con: Any) -> dict[str, Any]:
     result["narrow_update"] = rolled_back(con, update.format(t="bench_pos", k="customer_id"))
     say("narrow_swap: build, index, swap")
     phases: dict[str, float] = {}
-    started = time.perf_counter()
+    cpu, started = backend_cpu(con), time.perf_counter()
     phases["create_fill"] = timed(
         con,
         """CREATE TABLE bench_pos_new AS SELECT p.customer_id, coalesce(s.aum_madb, p.aum) AS aum,
@@ -154,7 +172,52 @@ def run(con: Any) -> dict[str, Any]:
         con.execute("DROP TABLE bench_pos")
         con.execute("ALTER TABLE bench_pos_new RENAME TO bench_pos")
         phases["swap"] = round(time.perf_counter() - t0, 3)
-    result["narrow_swap"] = (round(time.perf_counter() - started, 2), phases)
+    result["narrow_swap"] = {
+        "wall_s": round(time.perf_counter() - started, 2),
+        "cpu_s": round(backend_cpu(con) - cpu, 2),
+        "load1": round(os.getloadavg()[0], 1),
+        "phases": phases,
+    }
+    return result
+
+
+APP_RUN = """
+import json, time
+from datetime import date
+from django.db import transaction
+from keyclient.customers import writer
+runs = []
+for _ in range(3):
+    t = time.perf_counter()
+    with transaction.atomic():
+        n = writer.set_month_positions(date.fromisoformat("{day}"), "products_balancesnapshot")
+    runs.append(round(time.perf_counter() - t, 2))
+print(json.dumps({{"rows": n, "seconds": runs}}))
+"""
+
+
+def app_month_end(pg: ThrowawayPostgres, keep: Path) -> dict[str, Any]:
+    env = app_env(pg.url(), keep / "var")
+    say("keyclient migrate")
+    started = time.perf_counter()
+    keyclient(["migrate", "--no-input"], env)
+    result: dict[str, Any] = {"migrate_s": round(time.perf_counter() - started, 1)}
+    with pg.connect() as con:
+        con.execute("DELETE FROM products_balancesnapshot WHERE as_of = %s", [DAY])
+        con.execute(
+            """INSERT INTO products_balancesnapshot (as_of, customer_id, aum, aum_madb, deposit, investment, loan)
+            SELECT %s, customer_id, aum, round(aum * (0.9 + random() * 0.2)::numeric, 2), aum, 0, 0
+            FROM customers_customerposition""",
+            [DAY],
+        )
+        con.execute("ANALYZE products_balancesnapshot")
+    say("writer.set_month_positions x3")
+    result["load_before"] = os.getloadavg()
+    out = keyclient(["shell", "-c", APP_RUN.format(day=DAY)], env)
+    result.update(json.loads(out.strip().splitlines()[-1]))
+    result["load_after"] = os.getloadavg()
+    with pg.connect() as con:
+        con.execute("DELETE FROM products_balancesnapshot WHERE as_of = %s", [DAY])
     return result
 
 
@@ -162,11 +225,25 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--pg", type=Path, required=True, help="a client_list.py --keep DIR")
     parser.add_argument("--json", type=Path, default=Path("bench/results/month_end_alternatives.json"))
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the bench_* copies an interrupted run left"
+    )
+    parser.add_argument("--app", action="store_true", help="migrate, then time the app's own month-end swap")
     args = parser.parse_args(argv)
     report: dict[str, Any] = {"machine": machine(), "load_before": os.getloadavg()}
+    if args.app:
+        with ThrowawayPostgres(keep=args.pg) as pg:
+            report["app"] = app_month_end(pg, args.pg.resolve())
+        print(json.dumps(report["app"], indent=2))
+        say(f"JSON {write_json(args.json, report)}")
+        return 0
     with ThrowawayPostgres(keep=args.pg) as pg, pg.connect() as con:
         report["clients"] = con.execute("SELECT count(*) FROM customers_customer").fetchone()[0]
-        report["prepare"] = prepare(con)
+        have = {r[0] for r in con.execute("SELECT tablename FROM pg_tables WHERE tablename LIKE 'bench_%%'")}
+        if args.reuse and {"bench_wide", "bench_hot", "bench_snap", "bench_pos"} <= have:
+            say("reusing the bench_* copies of an interrupted run")
+        else:
+            report["prepare"] = prepare(con)
         report["results"] = run(con)
         con.execute("DROP TABLE IF EXISTS bench_wide, bench_hot, bench_snap, bench_pos, bench_pos_new")
     report["load_after"] = os.getloadavg()
