@@ -169,7 +169,7 @@ def narrow_swap(con: Any) -> dict[str, Any]:
     phases["create_fill"] = timed(
         con,
         """CREATE TABLE bench_pos_new AS SELECT p.customer_id, coalesce(s.aum_madb, p.aum) AS aum,
-        CASE WHEN s.customer_id IS NULL THEN p.aum_as_of ELSE DATE %s END AS aum_as_of, p.tier, p.kind,
+        CASE WHEN s.customer_id IS NULL THEN p.aum_as_of ELSE %s::date END AS aum_as_of, p.tier, p.kind,
         p.status, p.home_org_unit_id, p.primary_rm_id
         FROM bench_pos p LEFT JOIN bench_snap s ON s.customer_id = p.customer_id""",
         [DAY],
@@ -250,6 +250,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=Path("bench/results/month_end_alternatives.json"))
     parser.add_argument(
         "--reuse", action="store_true", help="keep the bench_* copies an interrupted run left"
+    )
+    parser.add_argument(
+        "--steps", default=",".join(STEPS), help="comma-separated, in order: " + ", ".join(STEPS)
     )
     parser.add_argument("--app", action="store_true", help="migrate, then time the app's own month-end swap")
     args = parser.parse_args(argv)
