@@ -1,6 +1,6 @@
 """The client position table (`CustomerPosition`): kept in step with the client master, rebuilt whole
-at each month end. Called only by the client-master writer (`keyclient.customers.writer`) and, for
-clients created outside a batch, by `add_missing`.
+at each month end. Called by the client-master writer (`keyclient.customers.writer`); `add_missing`
+also gives clients created outside a batch (tests, tools) their positions.
 
 At a month end (`rebuild`) PostgreSQL gets a fresh table: the month's AUM from the balance snapshots
 and the scope columns and tier from the client master, written by one `INSERT … SELECT` into a new
@@ -8,7 +8,8 @@ table without indexes, the indexes of the live table built on it, then in one sh
 table dropped and the new one renamed into its place (with its indexes and primary key renamed to the
 names the migrations gave). Everything runs in the caller's transaction: a failure before the commit
 leaves the previous table as it was, and readers see the old table until the commit. SQLite replaces
-the rows in place with the table's indexes built again afterwards (`core.bulk.indexes_rebuilt`).
+the rows in place from a staged copy, with the table's indexes built again afterwards
+(`core.bulk.indexes_rebuilt`).
 """
 
 from __future__ import annotations
@@ -84,6 +85,9 @@ def _swap(sql: str, params: Sequence[Any]) -> int:
             [table],
         )
         indexes = cursor.fetchall()
+        # Writers of the live table (an intake copying a reassignment) wait until the commit and then
+        # write to the new table; readers go on reading the live one until the swap.
+        cursor.execute(f"LOCK TABLE {q(table)} IN SHARE MODE")
         cursor.execute(f"DROP TABLE IF EXISTS {q(fresh)}")
         cursor.execute(f"CREATE TABLE {q(fresh)} (LIKE {q(table)} INCLUDING DEFAULTS INCLUDING STORAGE)")
         cursor.execute(f"INSERT INTO {q(fresh)} ({names}) {sql}", list(params))
