@@ -301,13 +301,15 @@ def fill_with_sql(con: Any, customers: int, seed: int, password_hash: str) -> di
             FROM generate_series(1, %s) i""",
             [customers],
         )
+        # The AUM goes to the client's position (ADR 0006): a scratch column of the fill, dropped below.
+        cur.execute("ALTER TABLE customers_customer ADD COLUMN bench_aum numeric(18, 2)")
         cur.execute(
             """
             INSERT INTO customers_customer (id, customer_no, kind, name, name_initials, gender, birth_date, industry,
                 registration_no, id_type, id_number, id_number_bidx, id_last4_bidx, mobile, mobile_bidx,
                 mobile_last4_bidx, province, city,
-                home_org_unit_id, primary_rm_id, status, open_date, risk_tolerance, risk_assessed_on, tier, aum,
-                aum_as_of, created_at, updated_at)
+                home_org_unit_id, primary_rm_id, status, open_date, risk_tolerance, risk_assessed_on, tier, bench_aum,
+                created_at, updated_at)
             SELECT i, '6' || lpad(i::text, 11, '0'), kind, name, initials, '', NULL, '', '', 'resident_id',
                 '', md5(id_number), md5('4' || right(id_number, 4)), '', md5(mobile), md5('4' || right(mobile, 4)),
                 '省', '市',
@@ -320,7 +322,7 @@ def fill_with_sql(con: Any, customers: int, seed: int, password_hash: str) -> di
                     WHEN aum >= 500000 THEN 'platinum' WHEN aum >= 50000 THEN 'gold' ELSE 'mass' END
                 ELSE CASE WHEN aum >= 200000000 THEN 'strategic_head_office' WHEN aum >= 50000000 THEN 'strategic_branch'
                     WHEN aum >= 10000000 THEN 'strategic_sub_branch' ELSE 'corporate_general' END END,
-                aum, DATE '2026-10-31', now(), now()
+                aum, now(), now()
             FROM (
                 SELECT r.*, CASE WHEN r_kind < 0.05 THEN 'corporate' ELSE 'individual' END AS kind,
                     CASE WHEN r_kind < 0.05 THEN
@@ -361,10 +363,17 @@ def fill_with_sql(con: Any, customers: int, seed: int, password_hash: str) -> di
                 "ngiv": len(GIVEN),
             },
         )
+        cur.execute(
+            """INSERT INTO customers_customerposition (customer_id, aum, aum_as_of, tier, kind, status,
+                home_org_unit_id, primary_rm_id)
+            SELECT id, bench_aum, DATE '2026-10-31', tier, kind, status, home_org_unit_id, primary_rm_id
+            FROM customers_customer"""
+        )
+        cur.execute("ALTER TABLE customers_customer DROP COLUMN bench_aum")
         # Private-banking clients get their RM's team lead as senior sponsor (as the loader does).
         cur.execute(
             """INSERT INTO customers_serviceteammember (customer_id, member_id, team_role, since)
-            SELECT c.id, lead.id, 'senior_sponsor', c.aum_as_of FROM customers_customer c
+            SELECT c.id, lead.id, 'senior_sponsor', DATE '2026-10-31' FROM customers_customer c
             JOIN org_user rm ON rm.id = c.primary_rm_id
             JOIN org_user lead ON lead.team_id = rm.team_id AND lead.role = 'team_lead'
             WHERE c.tier = 'private_banking' AND lead.id <> rm.id"""

@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         import duckdb
         from django.db import connection
 
-        from keyclient.valuation.services import run_month_end
+        from keyclient.valuation.month_end import run_month_end
 
         clients = connection.cursor().execute("SELECT count(*) FROM customers_customer").fetchone()[0]
         say(f"building the month-end inputs for {clients:,} clients (untimed)")

@@ -147,7 +147,7 @@ def build_bank() -> Bank:
         ),
     }
     customers = {}
-    for key, (no, name, id_number, mobile, unit, rm, aum, tier) in people.items():
+    for key, (no, name, id_number, mobile, unit, rm, _aum, tier) in people.items():
         customers[key] = Customer.objects.create(
             customer_no=no,
             kind="individual",
@@ -162,14 +162,24 @@ def build_bank() -> Bank:
             home_org_unit=unit,
             primary_rm=users[rm],
             tier=tier,
-            aum=Decimal(aum),
-            aum_as_of=dt.date(2026, 10, 31),
             **search_keys(name=name, id_number=id_number, mobile=mobile),
         )
+    place({customers[k]: Decimal(row[6]) for k, row in people.items()}, dt.date(2026, 10, 31))
     ServiceTeamMember.objects.create(
         customer=customers["served"], member=users["rm_pd"], team_role="investment_advisor"
     )
     return Bank(units=units, users=users, customers=customers)
+
+
+def place(aums: dict, as_of: dt.date | None) -> None:
+    """Give clients created in a test their positions (as the client-master writer does for a
+    batch), with the AUM of each (a `Customer` → `Decimal` dict) as of `as_of`."""
+    from keyclient.customers import positions
+    from keyclient.customers.models import CustomerPosition
+
+    positions.add_missing()
+    for customer, aum in aums.items():
+        CustomerPosition.objects.filter(customer=customer).update(aum=aum, aum_as_of=as_of)
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from django.db.models.expressions import Value
 BIG_MODELS = frozenset(
     {
         "customers.customer",
+        "customers.customerposition",
         "products.account",
         "products.holding",
         "products.balancesnapshot",

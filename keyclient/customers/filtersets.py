@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from keyclient.audit.actors import signed_in
 from keyclient.customers.choices import CustomerKind, CustomerStatus, Tier
 from keyclient.customers.models import Customer
+from keyclient.customers.queries import POSITION_FILTERS
 from keyclient.customers.search_limits import search_clients
 from keyclient.org.models import OrgUnit
 from keyclient.security.roles import Role
@@ -29,12 +30,22 @@ class CustomerFilterSet(django_filters.FilterSet):
             "max_length": _("Search: at most %(limit_value)d characters (this one has %(show_value)d).")
         },
     )
-    tier = django_filters.ChoiceFilter(label=_("Tier"), choices=Tier.choices, empty_label=_("All tiers"))
+    # The list's filters apply to the position's copies of the master's columns: the queryset is
+    # `Customer.objects.ranked_for(user)`, which sorts on the position's indexes.
+    tier = django_filters.ChoiceFilter(
+        label=_("Tier"), field_name=POSITION_FILTERS["tier"], choices=Tier.choices, empty_label=_("All tiers")
+    )
     kind = django_filters.ChoiceFilter(
-        label=_("Kind"), choices=CustomerKind.choices, empty_label=_("All kinds")
+        label=_("Kind"),
+        field_name=POSITION_FILTERS["kind"],
+        choices=CustomerKind.choices,
+        empty_label=_("All kinds"),
     )
     status = django_filters.ChoiceFilter(
-        label=_("Status"), choices=CustomerStatus.choices, empty_label=_("All statuses")
+        label=_("Status"),
+        field_name=POSITION_FILTERS["status"],
+        choices=CustomerStatus.choices,
+        empty_label=_("All statuses"),
     )
     org_unit = django_filters.ModelChoiceFilter(
         label=_("Org unit"),
@@ -44,7 +55,7 @@ class CustomerFilterSet(django_filters.FilterSet):
     )
     # A staff number, not a list: a head-office user's scope holds thousands of RMs.
     rm = django_filters.CharFilter(
-        label=_("RM staff number"), field_name="primary_rm__username", max_length=150
+        label=_("RM staff number"), field_name=f"{POSITION_FILTERS['primary_rm']}__username", max_length=150
     )
 
     class Meta:
@@ -68,6 +79,5 @@ class CustomerFilterSet(django_filters.FilterSet):
     def filter_org_unit(self, queryset: QuerySet, name: str, value: OrgUnit | None) -> QuerySet:
         if value is None:
             return queryset
-        return queryset.filter(
-            home_org_unit__in=OrgUnit.objects.filter(path__startswith=value.path).values("pk")
-        )
+        units = OrgUnit.objects.filter(path__startswith=value.path).values("pk")
+        return queryset.filter(**{f"{POSITION_FILTERS['home_org_unit']}__in": units})

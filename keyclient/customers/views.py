@@ -31,7 +31,7 @@ from keyclient.security.roles import Action, may
 @require_GET
 def customer_list(request: StaffRequest) -> HttpResponse:
     """The clients in the user's scope; htmx requests get the table only."""
-    queryset = Customer.objects.visible_to(request.user).select_related("home_org_unit", "primary_rm")
+    queryset = Customer.objects.ranked_for(request.user).select_related("home_org_unit", "primary_rm")
     filterset = CustomerFilterSet(request.GET, queryset=queryset, request=request)
     refused: SearchLimited | None = None
     valid = False
@@ -100,7 +100,7 @@ def customer_export(request: StaffRequest) -> HttpResponse:
     fmt = request.GET.get("format", "csv")
     if fmt not in FORMATS:
         return bad_request(_("Unknown export format: choose %(formats)s.") % {"formats": ", ".join(FORMATS)})
-    queryset = Customer.objects.visible_to(request.user)
+    queryset = Customer.objects.ranked_for(request.user)
     filterset = CustomerFilterSet(request.GET, queryset=queryset, request=request)
     if not filterset.is_valid():
         return bad_request(_("Invalid filter: %(errors)s") % {"errors": filterset.errors.as_text()})

@@ -10,9 +10,11 @@ masked (only the rows whose blind index changed).
 Tracked fields (`TRACKED`): everything that identifies, reaches, places or ranks a client — name,
 kind, gender, birth date, industry, registration number, ID type and number, mobile, province,
 city, home org unit, primary RM, status, client-since date, risk tolerance and its date, tier.
-Personal fields (`MASKED`) are recorded masked. Not tracked: `aum` / `aum_as_of` (rewritten for
-every client each month end; their history is the month's `BalanceSnapshot` rows), the derived
-search keys (`name_initials`, `*_bidx`) and `updated_at`. A client's creation is recorded by the
+Personal fields (`MASKED`) are recorded masked. Not tracked: the derived search keys
+(`name_initials`, `*_bidx`) and `updated_at`. The client's position (`CustomerPosition`: AUM, and
+copies of the tier and scope columns the list filters on) is written here too, in the same
+transaction: with each new client, with each update of a copied column, and whole at a month end
+(`set_month_positions`). A client's creation is recorded by the
 batch's business event (`intake.loaded` with its counts), not field by field.
 """
 
@@ -27,7 +29,8 @@ from django.utils import timezone
 
 from keyclient.audit.actors import Actor, actor_columns
 from keyclient.audit.models import FieldChange
-from keyclient.core.bulk import Columns, bulk_insert, drop, indexes_rebuilt, q, stage
+from keyclient.core.bulk import Columns, bulk_insert, drop, q, stage
+from keyclient.customers import positions
 from keyclient.customers.models import ContactPoint, Customer
 from keyclient.security.crypto import decrypt, encrypt
 from keyclient.security.masking import MASKERS, mask_id_number, mask_phone
@@ -66,9 +69,16 @@ def _who(actor: Actor) -> tuple[Any, ...]:
 
 
 def insert_customers(*, actor: Actor, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """Insert new clients (values already derived: encrypted numbers, blind indexes, initials)."""
+    """Insert new clients (values already derived: encrypted numbers, blind indexes, initials), each
+    with its position (AUM 0 until its first month end)."""
     actor_columns(actor)  # a batch without an actor writes nothing
-    return bulk_insert(Customer._meta.db_table, columns, rows)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {q(Customer._meta.db_table)}")  # noqa: S608 - a model table name
+        last = cursor.fetchone()[0]
+    inserted = bulk_insert(Customer._meta.db_table, columns, rows)
+    if inserted:
+        positions.add_missing(after=last)
+    return inserted
 
 
 def update_customers(*, actor: Actor, columns: Columns, rows: Iterable[Sequence[Any]]) -> int:
@@ -113,22 +123,17 @@ def update_customers(*, actor: Actor, columns: Columns, rows: Iterable[Sequence[
         sets = ", ".join(f"{q(c)} = s.{q(c)}" for c in names if not c.endswith("__masked"))
         cursor.execute(f"UPDATE {table} SET {sets} FROM {q(staged)} AS s WHERE {table}.id = s.id")  # noqa: S608 - quoted column names
         updated = cursor.rowcount
+    positions.copy_from(staged, names)  # the position's copies of tier and scope columns, in step
     drop(staged)
     return updated
 
 
-def set_month_aum(day: date, snapshots: str) -> int:
-    """At a month end every client's `aum` becomes the month's MADB from the `snapshots` table
-    (`products.BalanceSnapshot`): one `UPDATE … FROM`, on SQLite with the list's AUM indexes built
-    again afterwards (`core.bulk.indexes_rebuilt`). Not a tracked field: no field-change rows."""
-    customers = q(Customer._meta.db_table)
-    with indexes_rebuilt(Customer._meta.db_table, "aum"), connection.cursor() as cursor:
-        cursor.execute(
-            f"""UPDATE {customers} SET aum = b.aum_madb, aum_as_of = %s FROM {q(snapshots)} b
-            WHERE b.customer_id = {customers}.id AND b.as_of = %s""",  # noqa: S608 - model table names, quoted
-            [day, day],
-        )
-        return cursor.rowcount
+def set_month_positions(day: date, snapshots: str) -> int:
+    """At a month end every client's position is replaced: AUM from the month's MADB in the
+    `snapshots` table (`products.BalanceSnapshot`), tier and scope columns from the client master
+    (`positions.rebuild`: a fresh table swapped in on PostgreSQL). The client master is not written:
+    AUM is not a field of it (its history is the month's `BalanceSnapshot` rows)."""
+    return positions.rebuild(day, snapshots)
 
 
 # Contact points (intake) -----------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from keyclient.audit.actors import Job
 from keyclient.audit.services import record_event
-from keyclient.customers.models import Customer, ServiceTeamMember
+from keyclient.customers.models import Customer, CustomerPosition, ServiceTeamMember
 from keyclient.demo.models import DemoAuthenticator
 from keyclient.org.models import OrgUnit, Team, User
 from keyclient.security.models import TOTPDevice
@@ -213,10 +213,12 @@ def assign_sponsors() -> int:
     """Private-banking clients get their RM's team lead as senior sponsor (a stand-in for coverage,
     which is not built yet). Set-based; run after the pipeline has set the tiers; idempotent."""
     team, customers, users = ServiceTeamMember._meta.db_table, Customer._meta.db_table, User._meta.db_table
+    positions = CustomerPosition._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"""INSERT INTO {team} (customer_id, member_id, team_role, since)
-            SELECT c.id, lead.id, 'senior_sponsor', c.aum_as_of FROM {customers} c
+            SELECT c.id, lead.id, 'senior_sponsor', p.aum_as_of FROM {customers} c
+            LEFT JOIN {positions} p ON p.customer_id = c.id
             JOIN {users} rm ON rm.id = c.primary_rm_id
             JOIN {users} lead ON lead.team_id = rm.team_id AND lead.role = 'team_lead'
             WHERE c.tier = 'private_banking' AND lead.id <> rm.id AND NOT EXISTS (

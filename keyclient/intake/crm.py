@@ -113,8 +113,8 @@ def upsert_customers(con: duckdb.DuckDBPyConnection, *, actor: Actor) -> dict[st
     """Insert new clients and update the master columns of those whose row changed.
 
     The extract's RM (`rm_staff_no`) is taken for new clients only: afterwards the CRM owns the
-    assignment (coverage: reassignments, handovers) and a nightly load must not undo it. `tier`,
-    `aum` and `aum_as_of` belong to the pipeline and valuation. Unchanged clients are not written."""
+    assignment (coverage: reassignments, handovers) and a nightly load must not undo it. `tier`
+    (and the position's AUM) belong to the pipeline and valuation. Unchanged clients are not written."""
     table = Customer._meta.db_table
     _customer_keys(con)
     pull(con, "crm_unit_ids", [("code", "TEXT"), ("id", "BIGINT")], OrgUnit._meta.db_table)
@@ -140,9 +140,9 @@ def upsert_customers(con: duckdb.DuckDBPyConnection, *, actor: Actor) -> dict[st
     )
     inserted = writer.insert_customers(
         actor=actor,
-        columns=["customer_no", *master.split(", "), "primary_rm_id", *(c for c, _ in DERIVED), "tier", "aum",
+        columns=["customer_no", *master.split(", "), "primary_rm_id", *(c for c, _ in DERIVED), "tier",
          "created_at", "updated_at"],
-        rows=((*row, Tier.MASS.value, Decimal("0.00"), now, now) for row in new),
+        rows=((*row, Tier.MASS.value, now, now) for row in new),
     )  # fmt: skip
     changed = f"""SELECT h.id, {", ".join(f"w.{c}" for c, _ in MASTER)}, w.name, w.id_number, w.mobile
         FROM want_customers w JOIN have_customers h USING (customer_no)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from keyclient.pipeline.engine import latest_part, scan
-from keyclient.valuation.services import run_month_end
+from keyclient.valuation.month_end import run_month_end
 
 if TYPE_CHECKING:
     from keyclient.audit.actors import Actor

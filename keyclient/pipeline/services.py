@@ -115,8 +115,9 @@ def run_date(day: date, *, engine_name: str = "duckdb", actor: Actor | None = No
                 BalanceSnapshot._meta.db_table,
                 ["as_of", "customer_id", "aum", "aum_madb", "deposit", "investment", "loan"],
             )
-            _set_customer_aum(day)
             counts.update(value_month(con, lake, day, actor=actor))
+            # Last, so that the swap's lock on the position table is held only until the commit.
+            counts["positions"] = writer.set_month_positions(day, BalanceSnapshot._meta.db_table)
         _move_watermarks(day)
         counts.update({k: n for k, (n, _) in report.items() if n})
         listed = {f"{k}_listed": shown for k, (n, shown) in report.items() if n}
@@ -194,13 +195,6 @@ def _move_watermarks(day: date) -> None:
     IndicatorWatermark.objects.bulk_create(
         [IndicatorWatermark(indicator=name, through_date=day) for name in names], ignore_conflicts=True
     )
-
-
-def _set_customer_aum(day: date) -> None:
-    """At a month end the client master's `aum` becomes the month's MADB (lists sort on it), through
-    the client-master writer: one UPDATE joined to the month's snapshots (on SQLite with the list's
-    AUM indexes built again after); not a tracked field, so no field-change rows."""
-    writer.set_month_aum(day, BalanceSnapshot._meta.db_table)
 
 
 @batch_lock("pipeline")  # held over every date (re-entrant)

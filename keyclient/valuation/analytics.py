@@ -294,7 +294,7 @@ def population(
 ) -> tuple[QuerySet[Customer], Population]:
     """The clients the concentration is over (see `Population`) and the count of those left out (one
     aggregate query)."""
-    positive, active = Q(aum__gt=0), Q(status=CustomerStatus.ACTIVE)
+    positive, active = Q(position__aum__gt=0), Q(status=CustomerStatus.ACTIVE)
     counts = clients.order_by().aggregate(
         n=Count("id"),
         not_active=Count("id", filter=~active),
@@ -319,7 +319,7 @@ def population(
 def _measure_query(clients: QuerySet[Customer], measure: str, as_of: date | None) -> QuerySet:
     money = DecimalField(max_digits=18, decimal_places=2)
     if measure == "aum":
-        valued = clients.annotate(v=F("aum"))
+        valued = clients.annotate(v=Coalesce(F("position__aum"), Value(Decimal(0)), output_field=money))
     elif as_of is None:
         valued = clients.annotate(v=Value(Decimal(0), output_field=money))
     else:
@@ -390,7 +390,7 @@ def pareto(
     all_balances: bool = False,
     all_statuses: bool = False,
 ) -> Pareto:
-    """The concentration of AUM (`Customer.aum`, the monthly average), 12-month contribution and
+    """The concentration of AUM (the position's `aum`, the monthly average), 12-month contribution and
     value score (both from the latest month-end run) over the clients in scope: by default the active
     ones with a positive AUM (`population`)."""
     clients, counted = population(

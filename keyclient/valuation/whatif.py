@@ -27,8 +27,8 @@ from keyclient.core.duck import execute
 from keyclient.org.models import OrgUnit, User
 from keyclient.valuation import engine
 from keyclient.valuation.analytics import Matrix, build_matrices, counts_by, scoped_clients, tier_label
+from keyclient.valuation.month_end import state_root
 from keyclient.valuation.policy import CORPORATE_LADDER, INDIVIDUAL_LADDER, RANK
-from keyclient.valuation.services import state_root
 
 if TYPE_CHECKING:
     from keyclient.audit.actors import Viewer

@@ -51,6 +51,7 @@ def screens(bank, settings, tmp_path):  # type: ignore[no-untyped-def]
     from keyclient.relationships.models import CustomerLink
     from keyclient.valuation.services import request_override, start_draft
     from keyclient.valuation.tests.monthly import run_month
+    from tests.personas import place
 
     settings.KEYCLIENT_LAKE_DIR = tmp_path / "lake"
     rms = ["rm_hd", "rm_hd2", "rm_cy", "rm_pd"]
@@ -65,16 +66,20 @@ def screens(bank, settings, tmp_path):  # type: ignore[no-untyped-def]
             home_org_unit=bank.units[units[rms[n % 4]]],
             primary_rm=bank.user(rms[n % 4]),
             tier="gold",
-            aum=Decimal(60_000 + 1_000 * n),
         )
         for n in range(EXTRA_CLIENTS)
     )
+    extra = list(Customer.objects.filter(customer_no__startswith="65").order_by("customer_no"))
+    place({c: Decimal(60_000 + 1_000 * n) for n, c in enumerate(extra)}, None)
     figures = {
         c.customer_no: {"deposit_madb": 60_000 + 1_000 * n, "contribution_month": 20_000 + 100 * n, "aum": 0}
         for n, c in enumerate(extra)
     }
     for _key, customer in bank.customers.items():
-        figures[customer.customer_no] = {"deposit_madb": float(customer.aum), "contribution_month": 50_000}
+        figures[customer.customer_no] = {
+            "deposit_madb": float(customer.position.aum),
+            "contribution_month": 50_000,
+        }
     for loss_maker in extra[:9]:  # the curve's first step (9 of 405 clients) dips 0.3% below zero
         figures[loss_maker.customer_no]["contribution_month"] = -5_000
     run_month(MONTH_END, figures)

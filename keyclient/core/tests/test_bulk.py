@@ -12,7 +12,7 @@ from django.db.models import Max, Sum
 
 from keyclient.audit.models import BusinessEvent
 from keyclient.core.bulk import indexes_rebuilt, insert_from_duckdb
-from keyclient.customers.models import Customer
+from keyclient.customers.models import CustomerPosition
 from keyclient.pipeline.indicators import DAILY
 from keyclient.pipeline.models import ClientBankOutflow, ClientDailyIndicator
 from keyclient.valuation.models import ValueScore
@@ -74,15 +74,15 @@ def index_names(table: str) -> set[str]:
 
 
 def test_indexes_rebuilt_puts_back_every_index(db) -> None:  # type: ignore[no-untyped-def]
-    table = Customer._meta.db_table
+    table = CustomerPosition._meta.db_table
     before = index_names(table)
     with transaction.atomic(), indexes_rebuilt(table, "aum"):
         during = index_names(table)
     assert index_names(table) == before
     if connection.vendor == "sqlite":  # the list's five AUM indexes are gone while the update runs
         assert before - during == {
-            "customer_unit_aum_idx", "customer_rm_aum_idx", "customer_status_aum_idx", "customer_aum_idx",
-            "customer_tier_aum_idx",
+            "position_unit_aum_idx", "position_rm_aum_idx", "position_status_aum_idx", "position_aum_idx",
+            "position_tier_aum_idx",
         }  # fmt: skip
     else:  # PostgreSQL keeps them (dropping one would lock readers out until the commit)
         assert during == before

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema_field
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from keyclient.customers.choices import NOT_ON_FILE
@@ -39,6 +40,11 @@ class CustomerListSerializer(serializers.ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     tier_display = serializers.CharField(source="get_tier_display", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
+    # From the client's position (annotated by `ranked_for` and `access_customer`).
+    aum = serializers.DecimalField(
+        label=_("AUM (monthly average)"), max_digits=18, decimal_places=2, read_only=True, allow_null=True
+    )
+    aum_as_of = serializers.DateField(label=_("AUM as of"), read_only=True, allow_null=True)
 
     class Meta:
         model = Customer

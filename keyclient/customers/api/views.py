@@ -36,7 +36,7 @@ class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Customer.objects.none()  # the real queryset is per user, see get_queryset
 
     def get_queryset(self) -> QuerySet[Customer]:
-        return Customer.objects.visible_to(self.request.user).select_related("home_org_unit", "primary_rm")
+        return Customer.objects.ranked_for(self.request.user).select_related("home_org_unit", "primary_rm")
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         try:

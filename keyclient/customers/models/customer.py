@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -32,8 +30,10 @@ BLIND_KEYS = ("id_number", "id_last4", "mobile", "mobile_last4")
 class Customer(models.Model):
     """A client of the bank: individual, corporate or institution (a long-term partner institution).
 
-    `aum` and `tier` are the current monthly average AUM and tier, written by the pipeline; they
-    are kept here so that lists sort and filter on one table. The ID number and mobile are
+    `tier` is the current tier, written by the valuation (only for the clients whose tier changes).
+    The monthly average AUM the lists rank on lives in the client's position (`CustomerPosition`,
+    `Customer.objects.ranked_for(user)`), beside copies of the scope columns, so that a month end does
+    not rewrite this wide row (see docs/adr/0006-client-position-table.md). The ID number and mobile are
     encrypted at rest; search keys (`name_initials` and the `*_bidx` blind indexes) are derived by
     `keyclient.customers.services.search_keys` on every write.
     """
@@ -80,8 +80,6 @@ class Customer(models.Model):
     )
     risk_assessed_on = models.DateField(_("risk assessed on"), null=True, blank=True)
     tier = models.CharField(_("tier"), max_length=30, choices=Tier.choices, default=Tier.MASS)
-    aum = models.DecimalField(_("AUM (monthly average)"), max_digits=18, decimal_places=2, default=0)
-    aum_as_of = models.DateField(_("AUM as of"), null=True, blank=True)
     tags: models.ManyToManyField[Tag, CustomerTag] = models.ManyToManyField(
         "Tag", through="CustomerTag", verbose_name=_("tags"), related_name="customers"
     )
@@ -93,31 +91,8 @@ class Customer(models.Model):
     class Meta:
         verbose_name = _("client")
         verbose_name_plural = _("clients")
-        ordering = ["-aum", "id"]
+        ordering = ["id"]
         indexes = [
-            # Covering (PostgreSQL): the list's filters and columns come from the index alone.
-            models.Index(
-                fields=["-aum", "id"],
-                name="customer_aum_idx",
-                include=[
-                    "home_org_unit",
-                    "primary_rm",
-                    "tier",
-                    "kind",
-                    "status",
-                    "name_initials",
-                    "name",
-                    "customer_no",
-                ],
-            ),
-            models.Index(fields=["home_org_unit", "-aum"], name="customer_unit_aum_idx"),
-            models.Index(fields=["primary_rm", "-aum"], name="customer_rm_aum_idx"),
-            models.Index(
-                fields=["tier", "-aum", "id"],
-                name="customer_tier_aum_idx",
-                include=["home_org_unit", "primary_rm", "kind", "status", "name_initials", "name"],
-            ),
-            models.Index(fields=["status", "-aum"], name="customer_status_aum_idx"),
             *(models.Index(fields=[f"{key}_bidx"], name=f"customer_{key}_bidx") for key in BLIND_KEYS),
         ]
 
@@ -128,14 +103,6 @@ class Customer(models.Model):
     def display_name(self) -> str:
         """The name, or "not on file" (translated) when the bank sent none."""
         return self.name or str(NOT_ON_FILE)
-
-    @classmethod
-    def check(cls, **kwargs: Any) -> list[Any]:
-        """Django's checks, without W040 ("SQLite does not support indexes with non-key columns"):
-        the INCLUDE columns of the list's indexes are a PostgreSQL optimisation that SQLite rightly
-        ignores (it uses the key columns alone), so the warning printed on every `migrate` said
-        nothing to act on. Any other model's INCLUDE on SQLite still warns."""
-        return [error for error in super().check(**kwargs) if error.id != "models.W040"]
 
     @property
     def is_individual(self) -> bool:

@@ -23,6 +23,7 @@ from keyclient.products.models import Holding, Product
 from keyclient.products.services import account_bidx
 from keyclient.security.masking import MASKERS, mask_account_no, mask_id_number, mask_phone
 from tests.leakscan import response_text
+from tests.personas import place
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
@@ -74,7 +75,6 @@ def targets(bank):  # type: ignore[no-untyped-def]
         home_org_unit=unit,
         primary_rm=rm,
         tier="diamond",
-        aum=Decimal("9000000.00"),
         **search_keys(name="陆文静", id_number=RESIDENT_ID, mobile=MOBILE),
     )
     ContactPoint.objects.create(customer=person, kind="email", value=EMAIL)
@@ -99,9 +99,9 @@ def targets(bank):  # type: ignore[no-untyped-def]
         home_org_unit=unit,
         primary_rm=rm,
         tier="diamond",
-        aum=Decimal("8000000.00"),
         **search_keys(name="陆氏精密机械有限公司", id_number=CREDIT_CODE, mobile=""),
     )
+    place({person: Decimal("9000000.00"), company: Decimal("8000000.00")}, None)
     return person, company
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from keyclient.customers.models import Customer
 from keyclient.relationships.models import CustomerLink
-from tests.personas import add_history
+from tests.personas import add_history, place
 
 
 def names_in(response) -> list[str]:  # type: ignore[no-untyped-def]
@@ -79,6 +79,7 @@ def test_list_query_count_is_pinned(bank, login, django_assert_num_queries, pers
             primary_rm=bank.user("rm_hd"),
             tier="private_banking",
         )
+    place({}, None)  # their positions, as the client-master writer gives a batch's new clients
     client = login(bank.user(persona))
     client.get("/clients/")  # warm the session
     # session, user, (the RM's served clients), sort keys = count, page rows, the user's org unit

@@ -87,15 +87,18 @@ def test_the_demo_path_loads_a_usable_bank(db, extracts, settings, tmp_path, mon
     # The pipeline filled twelve month ends: the 360 page shows a year of balances.
     assert sorted(set(BalanceSnapshot.objects.values_list("as_of", flat=True)))[-1] == AS_OF
     assert BalanceSnapshot.objects.values("as_of").distinct().count() == 12
-    richest = Customer.objects.filter(kind="individual", status="active").order_by("-aum").first()
+    richest = Customer.objects.filter(kind="individual", status="active").order_by("-position__aum").first()
     assert len(balance_history(richest)) == 12
     active = Customer.objects.filter(status="active")
-    assert active.filter(aum_as_of=AS_OF).count() == active.count()  # leavers keep their last month
+    assert active.filter(position__aum_as_of=AS_OF).count() == active.count()  # leavers keep their last month
 
     # Tiers and AUM: most of the individuals' assets sit with the top fifth; a few private-banking
     # clients, each with their RM's team lead as senior sponsor.
     amounts = sorted(
-        (float(a) for a in Customer.objects.filter(kind="individual").values_list("aum", flat=True)),
+        (
+            float(a)
+            for a in Customer.objects.filter(kind="individual").values_list("position__aum", flat=True)
+        ),
         reverse=True,
     )
     assert 0.75 <= sum(amounts[: len(amounts) // 5]) / sum(amounts) <= 0.92

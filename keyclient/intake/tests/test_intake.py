@@ -47,7 +47,9 @@ def test_clean_load_lands_and_upserts(bank, lake: Path, tmp_path: Path) -> None:
     assert new.name_initials == "zb"
     zhang = Customer.objects.get(customer_no="6200000001")
     before = bank.customers["zhang"]
-    assert (zhang.tier, zhang.aum, zhang.home_org_unit.code) == (before.tier, before.aum, "11010801")
+    assert (zhang.tier, zhang.position.aum, zhang.home_org_unit.code) == (
+        before.tier, before.position.aum, "11010801",
+    )  # fmt: skip
     assert list(Product.objects.order_by("code").values_list("code", "category", "fee_rate")) == [
         ("DP001", "deposit", Decimal("0.00000")),
         ("WM001", "wmp", Decimal("0.01000")),

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from keyclient.customers.models import Customer
+from keyclient.customers.models import Customer, CustomerPosition
 from keyclient.pipeline.indicators import INDICATORS
 from keyclient.pipeline.models import ClientBankOutflow, ClientDailyIndicator, IndicatorWatermark
 from keyclient.pipeline.queries import outflow_by_bank
@@ -153,7 +153,7 @@ def test_month_end_values_incremental(bank, lake: Path) -> None:
     # the persona tiers fall to mass on these small balances.
     assert counts == {
         "daily": 2, "bank_outflows": 1, "events": 3, "month_end": 2,
-        "value_scores": 5, "tier_assignments": 5, "tier_changes": 5,
+        "value_scores": 5, "tier_assignments": 5, "tier_changes": 5, "positions": 5,
     }  # fmt: skip
     assert TierAssignment.objects.filter(as_of=D, customer__customer_no=LI).values_list("basis", "tier").get() == (
         M("96.77"), "mass",
@@ -190,9 +190,8 @@ def test_month_end_values_incremental(bank, lake: Path) -> None:
         (M("1000.00"), M("96.77"), M("1000.00"), M("0.00"), M("500.00")),
     ]  # fmt: skip
     assert not BalanceSnapshot.objects.filter(as_of=date(2026, 10, 30)).exists()  # not a month end
-    zhang = bank.customers["zhang"]
-    zhang.refresh_from_db()
-    assert (zhang.aum, zhang.aum_as_of) == (M("12.58"), D)  # the client master carries the MADB
+    position = CustomerPosition.objects.get(customer=bank.customers["zhang"])
+    assert (position.aum, position.aum_as_of) == (M("12.58"), D)  # the client's position carries the MADB
     assert dict(IndicatorWatermark.objects.values_list("indicator", "through_date")) == {
         i.name: D for i in INDICATORS
     }

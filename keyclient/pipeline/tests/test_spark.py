@@ -183,7 +183,7 @@ def test_pipeline_run_with_spark_writes_the_same_crm_rows(spark, bank, lake: Pat
     counts = run_date(D, engine_name="spark")
     assert counts == {
         "daily": 2, "bank_outflows": 1, "events": 3, "month_end": 2,
-        "value_scores": 5, "tier_assignments": 5, "tier_changes": 5,
+        "value_scores": 5, "tier_assignments": 5, "tier_changes": 5, "positions": 5,
     }  # fmt: skip
     assert values(ZHANG, D) == EXPECTED_ZHANG
     assert values(LI, D) == EXPECTED_LI

@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from keyclient.valuation.services import run_month_end
+from keyclient.valuation.month_end import run_month_end
 
 MONTH_END = (
     "deposit_madb",

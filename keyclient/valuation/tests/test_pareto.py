@@ -16,13 +16,15 @@ from keyclient.core.charts import lorenz_chart
 from keyclient.customers.models import Customer
 from keyclient.valuation.analytics import SHARE, TOP_PERCENTS, concentration, pareto, scoped_clients
 from keyclient.valuation.models import ValueScore
+from tests.personas import place
 
 JAN, FEB = dt.date(2026, 1, 31), dt.date(2026, 2, 28)
 
 
 def add_clients(bank, amounts, *, unit="zgc", rm="rm_hd", kind="individual", tier="gold", start=0):  # type: ignore[no-untyped-def]
     """Clients with the given AUM (whole yuan, so that SQLite's float sums are exact)."""
-    return Customer.objects.bulk_create(
+    amounts = list(amounts)
+    made = Customer.objects.bulk_create(
         Customer(
             customer_no=f"64{start + n:08d}",
             kind=kind,
@@ -32,19 +34,25 @@ def add_clients(bank, amounts, *, unit="zgc", rm="rm_hd", kind="individual", tie
             home_org_unit=bank.units[unit],
             primary_rm=bank.user(rm),
             tier=tier,
-            aum=Decimal(amount),
         )
-        for n, amount in enumerate(amounts)
+        for n, _amount in enumerate(amounts)
     )
+    made = list(
+        Customer.objects.filter(customer_no__in=[c.customer_no for c in made]).order_by("customer_no")
+    )
+    place({c: Decimal(amount) for c, amount in zip(made, amounts, strict=True)}, None)
+    return made
 
 
 def independent_share(measure: str, percent: int, *, where: str = "1 = 1", params=(), as_of=None) -> Decimal:  # type: ignore[no-untyped-def]
     """The top `percent`% share by plain SQL over the active clients with a positive AUM: count, total of
     the values above zero, then the sum of the k = max(1, ⌊n × percent / 100⌋) largest."""
-    column = {"aum": "c.aum", "contribution": "s.contribution_12m", "value": "s.value_score"}[measure]
+    column = {"aum": "p.aum", "contribution": "s.contribution_12m", "value": "s.value_score"}[measure]
     base = f"""SELECT CASE WHEN COALESCE({column}, 0) > 0 THEN COALESCE({column}, 0) ELSE 0 END AS v
-        FROM customers_customer c LEFT JOIN valuation_valuescore s ON s.customer_id = c.id AND s.as_of = %s
-        WHERE c.status = 'active' AND c.aum > 0 AND {where}"""
+        FROM customers_customer c
+        LEFT JOIN customers_customerposition p ON p.customer_id = c.id
+        LEFT JOIN valuation_valuescore s ON s.customer_id = c.id AND s.as_of = %s
+        WHERE c.status = 'active' AND p.aum > 0 AND {where}"""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*), SUM(v) FROM ({base}) t", [as_of, *params])
         n, total = cursor.fetchone()
@@ -217,7 +225,9 @@ def test_on_a_retail_shaped_book_the_page_equals_plain_sql(bank, retail_book, lo
     assert top_20 == independent_share("aum", 20)
     assert shares(aum) == {p: independent_share("aum", p) for p in TOP_PERCENTS}
     # Python over the same rows agrees too.
-    everyone = sorted((float(a) for a in Customer.objects.values_list("aum", flat=True)), reverse=True)
+    everyone = sorted(
+        (float(a) for a in Customer.objects.values_list("position__aum", flat=True)), reverse=True
+    )
     assert abs(float(top_20) - sum(everyone[:401]) / sum(everyone)) < 1e-6
     assert f"{top_20 * 100:.1f}%" in response.content.decode()
 
