@@ -12,6 +12,7 @@ import pytest
 from keyclient.audit.models import AccessEvent
 from keyclient.customers.models import Customer
 from keyclient.customers.services import search_keys
+from tests.personas import place
 
 
 @pytest.fixture
@@ -20,13 +21,16 @@ def unnamed(bank) -> Customer:
     Customer.objects.create(
         customer_no="8100000001", kind="institution", name="Acme Life Insurance Ltd",
         id_type="foreign_registration", id_number="HK12345678", home_org_unit=bank.units["zgc"],
-        primary_rm=bank.user("rm_hd"), aum=Decimal("50.00"),
+        primary_rm=bank.user("rm_hd"),
         **search_keys(name="Acme Life Insurance Ltd", id_number="HK12345678", mobile=""),
     )  # fmt: skip
-    return Customer.objects.create(
+    unnamed = Customer.objects.create(
         customer_no="6300000001", kind="individual", home_org_unit=bank.units["zgc"],
-        primary_rm=bank.user("rm_hd"), aum=Decimal("100.00"), **search_keys(name="", id_number="", mobile=""),
+        primary_rm=bank.user("rm_hd"), **search_keys(name="", id_number="", mobile=""),
     )  # fmt: skip
+    acme = Customer.objects.get(customer_no="8100000001")
+    place({acme: Decimal("50.00"), unnamed: Decimal("100.00")}, None)
+    return unnamed
 
 
 def test_the_client_page_says_not_on_file(unnamed, bank, login) -> None:

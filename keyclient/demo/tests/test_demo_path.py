@@ -121,7 +121,11 @@ def test_the_demo_path_loads_a_usable_bank(db, extracts, settings, tmp_path, mon
         login["username"] for login in demo_logins() if User.objects.get(username=login["username"]).role == "head_office"
     ))  # fmt: skip
     aum = pareto(head_office, segment="individual").measures[0]
-    assert aum.clients == Customer.objects.filter(kind="individual").count()
+    # The page's default population: active individuals with a positive AUM.
+    assert (
+        aum.clients
+        == Customer.objects.filter(kind="individual", status="active", position__aum__gt=0).count()
+    )
     assert Decimal("0.75") <= aum.top_20 <= Decimal("0.90"), aum.top_20
     assert aum.top_20 == independent_share("aum", 20, where="c.kind = 'individual'")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from keyclient.customers.models import Customer
+from keyclient.customers.models import Customer, CustomerPosition
 from keyclient.org.services import create_org_unit
 from keyclient.valuation.analytics import pareto, top_count
 from keyclient.valuation.tests.test_pareto import add_clients
@@ -48,7 +48,7 @@ def balances(name: str) -> list[str]:
 def load_as_aum(bank, amounts: list[str]):  # type: ignore[no-untyped-def]
     """One client per balance, AUM = the balance, in a branch of their own (bulk, one INSERT per batch)."""
     unit = create_org_unit(code="990000", name="数据集分行", level="branch", parent=bank.units["ho"])
-    Customer.objects.bulk_create(
+    clients = Customer.objects.bulk_create(
         (
             Customer(
                 customer_no=f"DS{n:08d}",
@@ -58,12 +58,21 @@ def load_as_aum(bank, amounts: list[str]):  # type: ignore[no-untyped-def]
                 id_number="",
                 home_org_unit=unit,
                 tier="mass",
-                aum=Decimal(amount),
             )
             for n, amount in enumerate(amounts)
         ),
         batch_size=5_000,
     )
+    CustomerPosition.objects.bulk_create(
+        (
+            CustomerPosition(
+                customer_id=c.pk, aum=Decimal(amount), kind="individual", status="active",
+                home_org_unit=unit, tier="mass",
+            )
+            for c, amount in zip(clients, amounts, strict=True)
+        ),
+        batch_size=5_000,
+    )  # fmt: skip
     return unit
 
 
