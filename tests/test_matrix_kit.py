@@ -14,7 +14,7 @@ BY_NAME = {s.name: s for s in SUBJECTS}
 @pytest.fixture
 def broken_scope(monkeypatch):  # type: ignore[no-untyped-def]
     """A scope that lets everyone see every client: the defect the matrix exists to catch."""
-    monkeypatch.setattr("keyclient.customers.queries.scope_filter", lambda user: Q())
+    monkeypatch.setattr("keyclient.customers.queries.scope_filter", lambda user, on="": Q())
 
 
 @pytest.mark.parametrize(
@@ -49,9 +49,12 @@ def test_the_matrix_fails_when_compliance_can_write(bank, login, monkeypatch):
 # that still hides other cities' clients passes every check made as rm_pd; the near personas catch it.
 WIDENINGS = {
     # the RM's unit subtree, as if an RM were scoped like a branch head
-    "sub-branch": (lambda user: Q(home_org_unit__path__startswith=user.org_unit.path), ("rm_zgc",)),
+    "sub-branch": (
+        lambda user, on: Q(**{f"{on}home_org_unit__path__startswith": user.org_unit.path}),
+        ("rm_zgc",),
+    ),
     # the team's books, as if an RM were scoped like a team lead
-    "team": (lambda user: Q(primary_rm__team_id=user.team_id), ("rm_hd2",)),
+    "team": (lambda user, on: Q(**{f"{on}primary_rm__team_id": user.team_id}), ("rm_hd2",)),
 }
 WIDENED_CASES = [
     pytest.param(widening, persona, subject, operation, id=f"{widening}-{persona}-{subject.name}-{operation}")
@@ -70,8 +73,10 @@ def _widen(monkeypatch, widening: str) -> None:  # type: ignore[no-untyped-def]
     own_book = scope._own_book
     extra = WIDENINGS[widening][0]
 
-    def widened(user):  # type: ignore[no-untyped-def]
-        return own_book(user) | extra(user) if user.role == "relationship_manager" else own_book(user)
+    def widened(user, on=""):  # type: ignore[no-untyped-def]
+        # `on`: the door filters the client master or the copies in its position (docs/adr/0006).
+        mine = own_book(user, on)
+        return mine | extra(user, on) if user.role == "relationship_manager" else mine
 
     monkeypatch.setattr(scope, "_own_book", widened)
 
