@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from keyclient.customers.models import Customer
 from keyclient.valuation.analytics import concentration, population
@@ -183,3 +183,12 @@ def test_one_bank_in_either_shape_gives_the_same_aum_tiers_and_pareto(
     assert (counted.shown, aum.total) == (5, TOTAL)
     top = (EXPECTED["C4"][0] / TOTAL).quantize(Decimal("0.000001"))  # of 5 clients, each top is C4 alone
     assert [(t.percent, t.clients, t.share) for t in aum.top] == [(p, 1, top) for p in (1, 5, 10, 20)]
+
+
+def test_a_bank_without_balances_still_fails_and_writes_nothing(db, lake: Path, tmp_path: Path) -> None:
+    source = write_native(tmp_path / "in")
+    (source / "daily_balances.csv").unlink()  # transactions are optional, balances are not
+    with pytest.raises(CommandError, match=f"no daily_balances extract under {source}"):
+        call_command("intake", "load", str(source), "--date", str(MONTH_END), "--history")
+    assert not Customer.objects.exists()
+    assert not (lake / "customers").exists()
