@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "keyclient.products",
     "keyclient.relationships",
     "keyclient.valuation",
+    "keyclient.coverage",
     "keyclient.intake",
     "keyclient.pipeline",
 ]
@@ -262,6 +263,7 @@ KEYCLIENT_360_PANELS = [
     "keyclient.products.panels.trend_panel",
     "keyclient.valuation.panels.value_panel",
     "keyclient.valuation.panels_service.service_level_panel",
+    "keyclient.coverage.panels.coverage_panel",
     "keyclient.products.panels.holdings_panel",
     "keyclient.products.panels.transactions_panel",
     "keyclient.relationships.panels.links_panel",

@@ -1,0 +1,3 @@
+from keyclient.coverage.models.assignment import AssignmentRequest, Coverage, CoverageChange
+
+__all__ = ["AssignmentRequest", "Coverage", "CoverageChange"]

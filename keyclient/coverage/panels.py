@@ -1,0 +1,2 @@
+def coverage_panel(**kwargs):
+    return None
