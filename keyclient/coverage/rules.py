@@ -90,3 +90,22 @@ def check_reason(reason: str) -> str:
             {"reason": [_("Give a reason of at least %(n)s characters.") % {"n": MIN_REASON}]}
         )
     return reason
+
+
+def assignable_rms(actor: Staff) -> Any:
+    """The staff `actor` may hand clients to (`may_assign_to` as a query), for the forms' choices."""
+    from django.db.models import Q
+
+    from keyclient.org.models import User
+
+    serving = User.objects.filter(is_active=True, role__in=SERVING_ROLES).select_related("org_unit")
+    kind = scope_kind(actor)
+    if kind is ScopeKind.ALL:
+        return serving
+    if kind is ScopeKind.SUBTREE:
+        unit = actor.org_unit
+        return serving.filter(org_unit__path__startswith=unit.path) if unit else serving.none()
+    if kind in (ScopeKind.TEAM, ScopeKind.OWN_BOOK):
+        mine = Q(pk=actor.pk) | (Q(team_id=actor.team_id) if actor.team_id is not None else Q(pk__in=[]))
+        return serving.filter(mine)
+    return serving.none()

@@ -1,2 +1,16 @@
+"""Assignment screens (/coverage/)."""
+
+from django.urls import path
+
+from keyclient.coverage import views
+
 app_name = "coverage"
-urlpatterns: list = []
+urlpatterns = [
+    path("clients/<int:pk>/rm/", views.change_rm, name="client-rm"),
+    path("clients/<int:pk>/split/", views.change_split, name="client-split"),
+    path("clients/<int:pk>/release/", views.release, name="client-release"),
+    path("approvals/", views.approvals, name="approvals"),
+    path("requests/<int:request_id>/approve/", views.request_approve, name="request-approve"),
+    path("requests/<int:request_id>/reject/", views.request_reject, name="request-reject"),
+    path("bulk/", views.bulk, name="bulk"),
+]

@@ -116,6 +116,7 @@ def test_360_page_shows_composition_trend_and_transactions(bank, login):
         "trend",
         "value",
         "service-level",
+        "coverage",
         "holdings",
         "transactions",
         "links",
