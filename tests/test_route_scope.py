@@ -59,6 +59,10 @@ COVERAGE_POST_ROUTES = {
     "api-customer-coverage-release": "/api/customers/{pk}/coverage/release/",
 }
 
+# A handover's report, by its id: only whoever made the handover sees it (404 for anyone else).
+# See test_handover_report_is_its_makers.
+HANDOVER_ROUTES = {"coverage:handover": "/coverage/handovers/{id}/"}
+
 # Routes of one background job, by the job's id (`job`): a job is scoped to the person who started it
 # (administrators and head office see all), never to a client. See test_job_routes_keep_other_staff_out.
 JOB_ROUTES = {"jobs:detail": "GET", "jobs:retry": "POST"}
@@ -145,6 +149,8 @@ def test_route_keeps_other_units_clients_out(bank, login, template, name, kwargs
         pytest.skip(f"{name}: checked by test_job_routes_keep_other_staff_out")
     if name in COVERAGE_DECISION_ROUTES:
         pytest.skip(f"{name}: checked by test_coverage_decision_routes_keep_other_units_out")
+    if name in HANDOVER_ROUTES:
+        pytest.skip(f"{name}: checked by test_handover_report_is_its_makers")
     if name in COVERAGE_POST_ROUTES:
         pytest.skip(f"{name}: checked by test_coverage_post_routes_keep_other_units_out")
     assert kwargs <= CLIENT_PK_KWARGS, f"declare how route {name} ({template}) is scoped (tests/subjects.py)"
@@ -266,6 +272,19 @@ def test_coverage_post_routes_keep_other_units_out(bank, login, name):
     assert written() == before
     own = COVERAGE_POST_ROUTES[name].format(pk=bank.customers["zhang"].pk)
     assert client.post(own, json.dumps(data), content_type="application/json").status_code in (200, 201, 400)
+
+
+def test_handover_report_is_its_makers(bank, login):
+    from keyclient.coverage.handover import hand_over
+
+    assert set(HANDOVER_ROUTES) <= {n for _t, n, _k in ROUTES}
+    done = hand_over(actor=bank.user("lead_hd"), from_rm=bank.user("rm_hd2"), to_rm=bank.user("rm_hd"),
+                     reason="route scope handover")  # fmt: skip
+    url = HANDOVER_ROUTES["coverage:handover"].format(id=done.pk)
+    for persona in ("rm_hd", "rm_hd2", "head_bj", "rm_pd", "admin"):
+        assert login(bank.user(persona)).get(url).status_code == 404, persona
+    body = login(bank.user("lead_hd")).get(url).content.decode()
+    assert "李四" in body and "赵六" not in body
 
 
 @pytest.mark.parametrize("name", sorted(JOB_ROUTES))

@@ -51,6 +51,8 @@ class EventVerb(models.TextChoices):
     COVERAGE_REQUESTED = "coverage.requested", _("RM change requested")
     COVERAGE_APPROVED = "coverage.approved", _("RM change approved")
     COVERAGE_REJECTED = "coverage.rejected", _("RM change rejected")
+    COVERAGE_HANDED_OVER = "coverage.handed_over", _("Client handed over to another RM")
+    HANDOVER_DONE = "handover.done", _("Book handed over")
 
 
 class JobName(models.TextChoices):

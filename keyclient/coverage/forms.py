@@ -77,3 +77,21 @@ class BulkForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["rm"].queryset = assignable_rms(actor)  # type: ignore[attr-defined]
         self.fields["ids"].choices = [(i, i) for i in ids]  # type: ignore[attr-defined]
+
+
+class HandoverForm(forms.Form):
+    """Hand one RM's whole book to another."""
+
+    from_rm = RmChoice(label=_("RM handing over"), queryset=None)  # type: ignore[arg-type]
+    to_rm = RmChoice(label=_("New RM"), queryset=None)  # type: ignore[arg-type]
+    reason = _reason()
+
+    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+        from keyclient.org.models import User
+
+        super().__init__(*args, **kwargs)
+        reach = assignable_rms(actor)
+        if actor.role == "administrator":  # closing accounts: any serving staff
+            reach = User.objects.filter(is_active=True, role__in=("relationship_manager", "team_lead"))
+        self.fields["from_rm"].queryset = reach  # type: ignore[attr-defined]
+        self.fields["to_rm"].queryset = reach  # type: ignore[attr-defined]

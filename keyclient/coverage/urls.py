@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from keyclient.coverage import views
+from keyclient.coverage import views, views_handover
 
 app_name = "coverage"
 urlpatterns = [
@@ -13,4 +13,6 @@ urlpatterns = [
     path("requests/<int:request_id>/approve/", views.request_approve, name="request-approve"),
     path("requests/<int:request_id>/reject/", views.request_reject, name="request-reject"),
     path("bulk/", views.bulk, name="bulk"),
+    path("handovers/new/", views_handover.handover_new, name="handover-new"),
+    path("handovers/<int:handover_id>/", views_handover.handover_report, name="handover"),
 ]

@@ -13,7 +13,8 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.decorators import api_view
+from rest_framework.decorators import api_view, parser_classes
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -204,6 +205,7 @@ def request_reject(request: Request, request_id: int) -> Response:
 
 @extend_schema(request=BulkSerializer, responses={200: BulkOutcomeSerializer, **INPUT_ERRORS})
 @api_view(["POST"])
+@parser_classes([JSONParser])  # a list of ids: JSON only (a form would hit Django's field-count limit)
 def bulk_assign(request: Request) -> Response:
     """Make one RM the primary RM of many clients (all in the caller's scope, or nothing is written)."""
     body = BulkSerializer(data=request.data)

@@ -57,7 +57,7 @@ def test_bulk_page_assigns_and_files_requests(bank, login):
     assert "周九" in page and "李四" in page
     response = client.post("/coverage/bulk/", {"ids": [mass.pk, li.pk], "rm": rm.pk, "reason": REASON})
     assert response.status_code == 200
-    assert "1 assigned, 1 waiting for approval, 0 already with this RM." in response.content.decode()
+    assert "已分配 1 位，1 位待审批，0 位已由该客户经理管户。" in response.content.decode()  # Chinese by default
     assert Customer.objects.get(pk=mass.pk).primary_rm_id == rm.pk
     assert AssignmentRequest.objects.get(customer=li).status == "pending"
 
@@ -101,7 +101,7 @@ def test_api_split_refusal_names_why_and_writes_nothing(bank, login):
         content_type="application/json",
     )
     assert response.status_code == 400
-    assert response.json() == {"split": ["The shares sum to 90, not 100."]}
+    assert response.json() == {"split": ["分成合计为 90，不是 100。"]}
     assert (Coverage.objects.count(), CoverageChange.objects.count(), BusinessEvent.objects.count()) == before
     response = client.post(
         f"/api/customers/{mass.pk}/coverage/split/",
