@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from keyclient.coverage.rules import MIN_REASON, assignable_rms
+
+if TYPE_CHECKING:
+    from keyclient.audit.actors import Staff
 
 
 class RmChoice(forms.ModelChoiceField):
@@ -29,7 +32,7 @@ class ChangeRmForm(forms.Form):
     rm = RmChoice(label=_("Primary RM"), queryset=None)  # type: ignore[arg-type]
     reason = _reason()
 
-    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: Staff, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["rm"].queryset = assignable_rms(actor)  # type: ignore[attr-defined]
 
@@ -73,7 +76,7 @@ class BulkForm(forms.Form):
     rm = RmChoice(label=_("Primary RM"), queryset=None)  # type: ignore[arg-type]
     reason = _reason()
 
-    def __init__(self, *args: Any, actor: Any, ids: list[int], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: Staff, ids: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["rm"].queryset = assignable_rms(actor)  # type: ignore[attr-defined]
         self.fields["ids"].choices = [(i, i) for i in ids]  # type: ignore[attr-defined]
@@ -86,7 +89,7 @@ class HandoverForm(forms.Form):
     to_rm = RmChoice(label=_("New RM"), queryset=None)  # type: ignore[arg-type]
     reason = _reason()
 
-    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: Staff, **kwargs: Any) -> None:
         from keyclient.org.models import User
 
         super().__init__(*args, **kwargs)

@@ -170,9 +170,8 @@ def _move_secondaries(actor: Staff, from_rm: User, to_rm: User, reason: str, day
             f"""DELETE FROM {cov} WHERE rm_id = %s AND customer_id IN (SELECT customer_id FROM {cov} WHERE rm_id = %s)""",  # noqa: S608 - model table, quoted
             [from_rm.pk, to_rm.pk],
         )
-        cursor.execute(
-            f"UPDATE {cov} SET rm_id = %s, since = %s WHERE rm_id = %s", [to_rm.pk, day, from_rm.pk]
-        )  # noqa: S608 - model table, quoted
+        moving = f"UPDATE {cov} SET rm_id = %s, since = %s WHERE rm_id = %s"  # noqa: S608 - model table, quoted
+        cursor.execute(moving, [to_rm.pk, day, from_rm.pk])
     return max(moved, 0)
 
 

@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from keyclient.audit.actors import StaffRequest
+from keyclient.audit.actors import Staff, StaffRequest
 from keyclient.core.pagination import capped_page
 from keyclient.coverage import services
 from keyclient.coverage.forms import BulkForm, ChangeRmForm, DecisionForm, ReleaseForm, SplitForm
@@ -105,7 +105,7 @@ def release(request: StaffRequest, pk: int) -> HttpResponse:
                       action=reverse("coverage:client-release", args=[customer.pk]))  # fmt: skip
 
 
-def _request_in_scope(user: Any, request_id: int) -> AssignmentRequest:
+def _request_in_scope(user: Staff, request_id: int) -> AssignmentRequest:
     found = requests_visible_to(user).filter(pk=request_id).first()
     if found is None:
         raise Http404(_("No such RM change request"))

@@ -57,7 +57,9 @@ def test_bulk_page_assigns_and_files_requests(bank, login):
     assert "周九" in page and "李四" in page
     response = client.post("/coverage/bulk/", {"ids": [mass.pk, li.pk], "rm": rm.pk, "reason": REASON})
     assert response.status_code == 200
-    assert "已分配 1 位，1 位待审批，0 位已由该客户经理管户。" in response.content.decode()  # Chinese by default
+    assert (
+        "已分配 1 位，1 位待审批，0 位已由该客户经理管户。" in response.content.decode()
+    )  # Chinese by default
     assert Customer.objects.get(pk=mass.pk).primary_rm_id == rm.pk
     assert AssignmentRequest.objects.get(customer=li).status == "pending"
 
