@@ -155,7 +155,7 @@ def _move_secondaries(actor: Staff, from_rm: User, to_rm: User, reason: str, day
             f"""INSERT INTO {hist} ({head})
             SELECT s.customer_id, %s, 'secondary', s.rm_id, %s, s.share,
                 s.share + coalesce((SELECT t.share FROM {cov} t WHERE t.customer_id = s.customer_id AND t.rm_id = %s), 0),
-                %s, %s, %s, NULL, %s
+                %s, %s, %s, CAST(NULL AS BIGINT), %s
             FROM {cov} s WHERE s.rm_id = %s AND s.role = 'secondary'""",  # noqa: S608 - model tables, quoted; values bound
             [ChangeKind.REASSIGN, to_rm.pk, to_rm.pk, day, reason, actor.pk, now, from_rm.pk],
         )

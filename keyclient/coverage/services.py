@@ -386,10 +386,11 @@ def _apply_many(actor: Staff, rm: User, direct: list[int], reason: str, day: dat
         cursor.execute(
             f"""INSERT INTO {hist} ({head})
             SELECT c.id, CASE WHEN c.primary_rm_id IS NULL THEN 'assign' ELSE 'reassign' END, 'primary',
-                c.primary_rm_id, %s, p.share, 100 - {others}, %s, %s, %s, NULL, %s
+                c.primary_rm_id, %s, p.share, 100 - {others}, %s, %s, %s, CAST(NULL AS BIGINT), %s
             FROM {cus} c LEFT JOIN {cov} p ON p.customer_id = c.id AND p.role = 'primary' WHERE c.id IN ({sql})
             UNION ALL
-            SELECT c.id, 'reassign', 'secondary', s.rm_id, NULL, s.share, NULL, %s, %s, %s, NULL, %s
+            SELECT c.id, 'reassign', 'secondary', s.rm_id, CAST(NULL AS BIGINT), s.share, CAST(NULL AS DECIMAL(5, 2)),
+                %s, %s, %s, CAST(NULL AS BIGINT), %s
             FROM {cus} c JOIN {cov} s ON s.customer_id = c.id AND s.role = 'secondary' AND s.rm_id = %s
             WHERE c.id IN ({sql})""",  # noqa: S608 - model tables, quoted; values bound
             [rm.pk, rm.pk, day, reason, actor.pk, now, *params, day, reason, actor.pk, now, rm.pk, *params],
