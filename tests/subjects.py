@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from keyclient.audit.models import BusinessEvent, FieldChange
+from keyclient.coverage.models import AssignmentRequest
 from keyclient.customers.models import ContactPoint, Customer
 from keyclient.valuation.models import ProminenceFact, TierOverride
 from tests.matrix import Subject
@@ -213,6 +214,47 @@ SUBJECTS = [
         create_data=lambda c: {"kind": "public_office", "evidence": "matrix evidence note"},
         edit_url=lambda o: f"/api/customers/{o.customer_id}/prominence-facts/{o.pk}/withdraw/",
         edit_method="post",
+        written=_business_events,
+    ),
+]
+
+
+def _rm_change(bank, customer):  # type: ignore[no-untyped-def]
+    """A decided RM change request of the client (room for a new one)."""
+    return AssignmentRequest.objects.create(
+        customer=customer, kind="reassign", primary=bank.user("rm_hd2"), primary_before=customer.primary_rm,
+        split={}, reason="matrix RM change", status="rejected", requested_by=bank.user("rm_hd"),
+    )  # fmt: skip
+
+
+def _rm_change_data(customer):  # type: ignore[no-untyped-def]
+    from keyclient.org.models import User
+
+    # 张三's service level asks a dedicated RM: reassigning him files a request for approval.
+    return {"rm": User.objects.get(username="E1002").pk, "reason": "matrix reassigns the client"}
+
+
+# Assignment (keyclient.coverage): who covers a client, read by all who see it; a change of RM files
+# a request where the service level asks. Deciding: tests/test_route_scope.py COVERAGE_DECISION_ROUTES.
+SUBJECTS += [
+    Subject(
+        name="coverage-change",
+        model=AssignmentRequest,
+        make=_rm_change,
+        routes=frozenset({"coverage:client-rm"}),
+        create_url=lambda c: f"/coverage/clients/{c.pk}/rm/",
+        create_data=_rm_change_data,
+        written=_business_events,
+    ),
+    Subject(
+        name="coverage-api",
+        model=AssignmentRequest,
+        make=_rm_change,
+        api=True,
+        routes=frozenset({"api-customer-coverage"}),
+        detail_url=lambda o: f"/api/customers/{o.customer_id}/coverage/",
+        create_url=lambda c: f"/api/customers/{c.pk}/coverage/",
+        create_data=_rm_change_data,
         written=_business_events,
     ),
 ]

@@ -44,6 +44,15 @@ class EventVerb(models.TextChoices):
     NIGHTLY_FAILED = "nightly.failed", _("Nightly run failed")
     NIGHTLY_DONE = "nightly.done", _("Nightly run done")
     VALUATION_RUN = "valuation.run", _("Month-end valuation run")
+    COVERAGE_ASSIGNED = "coverage.assigned", _("RM assigned")
+    COVERAGE_REASSIGNED = "coverage.reassigned", _("RM reassigned")
+    COVERAGE_RELEASED = "coverage.released", _("RM released")
+    COVERAGE_SPLIT = "coverage.split", _("Credit split changed")
+    COVERAGE_REQUESTED = "coverage.requested", _("RM change requested")
+    COVERAGE_APPROVED = "coverage.approved", _("RM change approved")
+    COVERAGE_REJECTED = "coverage.rejected", _("RM change rejected")
+    COVERAGE_HANDED_OVER = "coverage.handed_over", _("Client handed over to another RM")
+    HANDOVER_DONE = "handover.done", _("Book handed over")
 
 
 class JobName(models.TextChoices):

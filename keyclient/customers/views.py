@@ -48,6 +48,8 @@ def customer_list(request: StaffRequest) -> HttpResponse:
         "page": page,
         "query": query.urlencode(),
         "can_export": may(request.user, Action.EXPORT),
+        # The chosen clients go to coverage's bulk assignment (a form of that app's page).
+        "can_assign": may(request.user, Action.CHANGE),
         "search_refused": str(refused) if refused else "",
     }
     template = "customers/_table.html" if request.htmx else "customers/list.html"
