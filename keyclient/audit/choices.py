@@ -44,6 +44,9 @@ class EventVerb(models.TextChoices):
     NIGHTLY_FAILED = "nightly.failed", _("Nightly run failed")
     NIGHTLY_DONE = "nightly.done", _("Nightly run done")
     VALUATION_RUN = "valuation.run", _("Month-end valuation run")
+    CAPACITY_NORMS_DRAFTED = "capacity_norms.drafted", _("Capacity norms drafted")
+    CAPACITY_NORMS_PUBLISHED = "capacity_norms.published", _("Capacity norms published")
+    COVERAGE_SUGGESTION_APPLIED = "coverage.suggestion_applied", _("Assignment suggestion applied")
 
 
 class JobName(models.TextChoices):

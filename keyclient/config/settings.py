@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "keyclient.products",
     "keyclient.relationships",
     "keyclient.valuation",
+    "keyclient.capacity",
     "keyclient.intake",
     "keyclient.pipeline",
 ]

@@ -21,7 +21,9 @@ TIERS = ("private_banking", "diamond", "gold")
 
 def _instance(seed: int) -> tuple[list[Rm], list[tuple[int | None, int, str]], dict[tuple[int, int], int]]:
     rng = random.Random(seed)
-    rms = [Rm(i, rng.randint(1, 2), rng.choice(["senior", "junior"])) for i in range(1, rng.randint(2, 4) + 1)]
+    rms = [
+        Rm(i, rng.randint(1, 2), rng.choice(["senior", "junior"])) for i in range(1, rng.randint(2, 4) + 1)
+    ]
     covers = norm_index(NORMS)
     clients: list[tuple[int | None, int, str]] = []  # (rm or None, unit, tier)
     for _ in range(rng.randint(2, 7)):
@@ -32,16 +34,24 @@ def _instance(seed: int) -> tuple[list[Rm], list[tuple[int | None, int, str]], d
             r = rng.choice(rms)
             if (r.grade, tier) in covers:
                 clients.append((r.id, r.unit, tier))
-    fixed = {(r.id, n): rng.choice([0, 0, 1, 3]) for r in rms for n in range(len(NORMS)) if NORMS[n].grade == r.grade}
+    fixed = {
+        (r.id, n): rng.choice([0, 0, 1, 3])
+        for r in rms
+        for n in range(len(NORMS))
+        if NORMS[n].grade == r.grade
+    }
     return rms, clients, fixed
 
 
 def _objective(
-    rms: list[Rm], clients: list[tuple[int | None, int, str]], fixed: dict[tuple[int, int], int], to: list[int | None]
+    rms: list[Rm],
+    clients: list[tuple[int | None, int, str]],
+    fixed: dict[tuple[int, int], int],
+    to: list[int | None],
 ) -> tuple[int, int, int]:
     covers = norm_index(NORMS)
     grade = {r.id: r.grade for r in rms}
-    load = Counter({key: value for key, value in fixed.items()})
+    load = Counter(fixed)
     for (_rm, _unit, tier), dest in zip(clients, to, strict=True):
         if dest is not None:
             load[(dest, covers[(grade[dest], tier)])] += 1
@@ -51,7 +61,9 @@ def _objective(
     return over, unplaced, moved
 
 
-def _brute(rms: list[Rm], clients: list[tuple[int | None, int, str]], fixed: dict[tuple[int, int], int]) -> tuple[int, int, int]:
+def _brute(
+    rms: list[Rm], clients: list[tuple[int | None, int, str]], fixed: dict[tuple[int, int], int]
+) -> tuple[int, int, int]:
     covers = norm_index(NORMS)
     options = []
     for rm, unit, tier in clients:
@@ -60,7 +72,9 @@ def _brute(rms: list[Rm], clients: list[tuple[int | None, int, str]], fixed: dic
     return min(_objective(rms, clients, fixed, list(choice)) for choice in itertools.product(*options))
 
 
-def _solve(rms: list[Rm], clients: list[tuple[int | None, int, str]], fixed: dict[tuple[int, int], int]) -> Solution:
+def _solve(
+    rms: list[Rm], clients: list[tuple[int | None, int, str]], fixed: dict[tuple[int, int], int]
+) -> Solution:
     books = Counter((rm, tier) for rm, _unit, tier in clients if rm is not None)
     uncovered = Counter((unit, tier) for rm, unit, tier in clients if rm is None)
     return solve(rms=rms, norms=NORMS, books=dict(books), fixed=fixed, uncovered=dict(uncovered))
@@ -98,7 +112,9 @@ def test_an_overloaded_book_sheds_exactly_its_excess_to_the_unit() -> None:
     books = {(1, "diamond"): 5}  # norm: at most 2 private or diamond
     solution = solve(rms=rms, norms=NORMS, books=books, fixed={}, uncovered={(10, "gold"): 1})
     assert solution.cost == (1, 0, 3)  # RM 2 takes 2; one stays over (RM 3 is another unit)
-    assert sorted((m.from_rm, m.to_rm, m.tier, m.count) for m in solution.moves if m.from_rm) == [(1, 2, "diamond", 2)]
+    assert sorted((m.from_rm, m.to_rm, m.tier, m.count) for m in solution.moves if m.from_rm) == [
+        (1, 2, "diamond", 2)
+    ]
     assert [(m.from_rm, m.tier, m.count) for m in solution.moves if m.from_rm is None] == [(None, "gold", 1)]
 
 
