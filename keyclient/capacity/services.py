@@ -20,6 +20,7 @@ from keyclient.audit.actors import Staff, actor_columns
 from keyclient.audit.models import BusinessEvent
 from keyclient.audit.services import record_event
 from keyclient.capacity.choices import NormsStatus
+from keyclient.capacity.figures import bump
 from keyclient.capacity.models import CapacityNorms
 from keyclient.capacity.norms import NormsError, default_rules, published_norms, validate
 from keyclient.capacity.queries import rm_loads
@@ -71,6 +72,7 @@ def publish_norms(*, actor: Staff, norms: CapacityNorms) -> CapacityNorms:
             actor=actor, verb="capacity_norms.published",
             before={"version": old.version if old else None}, after={"version": norms.version}, note=norms.note,
         )  # fmt: skip
+        transaction.on_commit(bump)
     return norms
 
 
@@ -163,6 +165,7 @@ def apply_lines(*, actor: Staff, scope: CoverageScope, keys: list[str], reason: 
             )
             for cid, from_rm, to_rm in lines
         )  # fmt: skip
+        transaction.on_commit(bump)
     return len(lines)
 
 

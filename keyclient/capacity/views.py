@@ -16,13 +16,13 @@ from django.views.decorators.http import require_POST
 
 from keyclient.audit.actors import StaffRequest
 from keyclient.capacity.choices import Load, NormsStatus
+from keyclient.capacity.figures import figures
 from keyclient.capacity.models import CapacityNorms
 from keyclient.capacity.norms import NormsError, published_norms
 from keyclient.capacity.queries import (
     TEAM_GAP,
     covered_share,
     key_clients,
-    key_coverage,
     norm_loads,
     rm_loads,
 )
@@ -50,9 +50,8 @@ def _unit(request: StaffRequest) -> str | None:
 
 def dashboard(request: StaffRequest) -> HttpResponse:
     scope = coverage_scope(request.user, _unit(request))
-    version, norms = published_norms()
-    loads = norm_loads(scope.clients, scope.rms, norms)
-    tiers = key_coverage(scope.clients)
+    found = figures(request.user, scope, fresh=request.GET.get("fresh") == "1")
+    version, loads, tiers = found.version, found.loads, found.tiers
     tier_labels = dict(Tier.choices)
     return render(request, "capacity/dashboard.html", {
         "scope": scope, "version": version, "loads": loads, "share": covered_share(tiers),
@@ -63,7 +62,7 @@ def dashboard(request: StaffRequest) -> HttpResponse:
             "no_team": sum(t.no_team for t in tiers),
         },
         "unit_q": f"unit={scope.unit.pk}&" if scope.unit else "",
-        "may_apply": may_apply_suggestions(request.user),
+        "may_apply": may_apply_suggestions(request.user), "computed_at": found.computed_at,
     })  # fmt: skip
 
 

@@ -15,10 +15,13 @@ REASON = "四季度管户调整"
 
 
 def test_team_lead_applies_a_suggested_rebalance(bank, page, log_in, artifacts):  # type: ignore[no-untyped-def]
+    from django.core.cache import cache
+
     from keyclient.audit.models import BusinessEvent
     from keyclient.capacity.tests.test_coverage import _load
     from keyclient.customers.models import Customer
 
+    cache.clear()
     made = _load(bank)  # rm_hd holds 2 private-banking clients, rm_hd2 2 platinum: both over a norm of 1
     log_in("E1003")  # lead_hd
     page.goto("/coverage/")

@@ -17,8 +17,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from keyclient.audit.actors import signed_in
-from keyclient.capacity.norms import published_norms
-from keyclient.capacity.queries import covered_share, key_coverage, norm_loads
+from keyclient.capacity.figures import figures
+from keyclient.capacity.queries import covered_share
 from keyclient.capacity.scope import coverage_scope
 from keyclient.capacity.services import apply_lines
 from keyclient.capacity.suggestions import suggest
@@ -97,14 +97,19 @@ def _errors() -> Iterator[None]:
         raise ValidationError({"non_field_errors": exc.messages}) from None
 
 
-@extend_schema(parameters=[UNIT], responses={200: DashboardSerializer, **ID_ERRORS})
+FRESH = OpenApiParameter(
+    "fresh", int, description="1: recompute instead of the figures cached for up to 5 minutes."
+)
+
+
+@extend_schema(parameters=[UNIT, FRESH], responses={200: DashboardSerializer, **ID_ERRORS})
 @api_view(["GET"])
 def dashboard(request: Request) -> Response:
     """Clients per RM against each capacity norm, and the key clients' coverage per tier."""
-    scope = coverage_scope(request.user, request.query_params.get("unit"))
-    version, norms = published_norms()
-    loads = norm_loads(scope.clients, scope.rms, norms)
-    tiers = key_coverage(scope.clients)
+    user = signed_in(request.user)
+    scope = coverage_scope(user, request.query_params.get("unit"))
+    found = figures(user, scope, fresh=request.query_params.get("fresh") == "1")
+    version, loads, tiers = found.version, found.loads, found.tiers
     data = {
         "norms_version": version, "norms": loads.rows, "rms_over": loads.over, "rms_under": loads.under,
         "rms_ungraded": loads.ungraded, "tiers": tiers, "aum_covered_share": covered_share(tiers),

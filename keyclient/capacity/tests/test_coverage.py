@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from keyclient.audit.models import BusinessEvent, FieldChange
 from keyclient.capacity.models import CapacityNorms
@@ -87,8 +88,10 @@ def test_dashboard_figures_for_the_branch_head(bank, login, django_assert_num_qu
         Customer.objects.filter(
             pk=_client(bank, f"62000002{n}", f"多{n}", "gold", "6E4", "hd", None).pk
         ).update(primary_rm=rm)
-    with django_assert_num_queries(9):  # the same queries; the session is not saved again
-        assert client.get("/coverage/").status_code == 200
+    with django_assert_num_queries(4):  # session, user, the user's unit, norms: figures from the cache
+        assert client.get("/coverage/").context["loads"].over == 2
+    with django_assert_num_queries(9):  # recomputed: the same queries; the session is not saved again
+        assert client.get("/coverage/?fresh=1").context["loads"].over == 2
 
 
 def test_the_lists_behind_the_figures(bank, login):
@@ -198,6 +201,19 @@ def test_a_team_lead_applies_two_lines_audited(bank):
     assert suggest(scope).lines == []
 
 
+def test_applying_makes_the_cached_figures_stale(bank, login):
+    _load(bank)
+    client = login(bank.user("lead_hd"))
+    assert client.get("/coverage/").context["loads"].over == 2
+    lead = bank.user("lead_hd")
+    scope = coverage_scope(lead)
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        apply_lines(actor=lead, scope=scope, keys=[ln.key for ln in suggest(scope).lines], reason="r")
+    assert client.get("/coverage/").context["loads"].over == 0
+
+
 def _nothing_written(bank, before_changes: int) -> None:
     assert FieldChange.objects.count() == before_changes
     assert not BusinessEvent.objects.filter(verb="coverage.suggestion_applied").exists()
@@ -246,7 +262,7 @@ def test_only_team_leads_and_branch_heads_apply(bank, login):
 
 
 def test_norms_are_validated_drafted_and_published(bank):
-    with pytest.raises(NormsError) as error:
+    with pytest.raises(NormsError) as error, translation.override("en"):
         validate({"norms": [
             {"grade": "senior", "tiers": ["diamond"], "max_clients": 0},
             {"grade": "boss", "tiers": ["diamond", "gold"], "max_clients": 3, "min_clients": 5},
