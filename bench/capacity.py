@@ -129,7 +129,7 @@ def time_dashboard(runs: int) -> list[dict[str, Any]]:
             assert response.status_code == 200
         results.append({"persona": key, "cold_ms": round(cold), **summary(times)})
         say(
-            f"dashboard {key}: computed {cold:.0f} ms; then p50 {results[-1]['p50']:.0f} ms, p95 {results[-1]['p95']:.0f} ms"
+            f"dashboard {key}: computed {cold:.0f} ms; then p50 {results[-1]['p50_ms']:.0f} ms, p95 {results[-1]['p95_ms']:.0f} ms"
         )
     return results
 
