@@ -36,6 +36,7 @@ from keyclient.org.models import User
 from keyclient.security.roles import may_edit_tier_policy
 
 PAGE = 50
+SHOWN_LINES = 1_000  # a plan longer than this is reviewed unit by unit (`?unit=`)
 
 
 def norm_label(norm: Norm) -> str:
@@ -151,10 +152,10 @@ def suggestions(request: StaffRequest) -> HttpResponse:
             names.get(ln.from_rm, "") if ln.from_rm else "",
             names.get(ln.to_rm, ""),
         )
-        for ln in plan.lines
+        for ln in plan.lines[:SHOWN_LINES]
     ]
     return render(request, "capacity/suggestions.html", {
-        "scope": scope, "plan": plan, "lines": lines,
+        "scope": scope, "plan": plan, "lines": lines, "hidden": max(0, len(plan.lines) - SHOWN_LINES),
         "may_apply": may_apply_suggestions(request.user),
     })  # fmt: skip
 
