@@ -23,7 +23,8 @@ CLIENT_PK_KWARGS = {"pk"}
 # Keyword arguments that are not a client, and the value each route is walked with.
 # `version`: a tier policy version (its pages show counts, never a client; head office only).
 # `intake_job`: an intake load (its rejects page shows file, line, field and reason; administrators only).
-NON_CLIENT_KWARGS = {"stream": "access", "version": 1, "intake_job": 1}
+# `norms`: a capacity-norms version (head office publishes a draft; it names no client).
+NON_CLIENT_KWARGS = {"stream": "access", "version": 1, "intake_job": 1, "norms": 1}
 # Routes that only answer POST, with the form they are tested with.
 POST_ROUTES = {"customers:unmask": {"field": "mobile", "reason": "route scope test"}}
 # Routes that decide a tier request, by the request's id (path, API?): only an approver with the

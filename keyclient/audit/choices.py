@@ -53,6 +53,9 @@ class EventVerb(models.TextChoices):
     COVERAGE_REJECTED = "coverage.rejected", _("RM change rejected")
     COVERAGE_HANDED_OVER = "coverage.handed_over", _("Client handed over to another RM")
     HANDOVER_DONE = "handover.done", _("Book handed over")
+    CAPACITY_NORMS_DRAFTED = "capacity_norms.drafted", _("Capacity norms drafted")
+    CAPACITY_NORMS_PUBLISHED = "capacity_norms.published", _("Capacity norms published")
+    COVERAGE_SUGGESTION_APPLIED = "coverage.suggestion_applied", _("Assignment suggestion applied")
 
 
 class JobName(models.TextChoices):

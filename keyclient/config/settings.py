@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "keyclient.valuation",
     "keyclient.engagement",
     "keyclient.coverage",
+    "keyclient.capacity",
     "keyclient.intake",
     "keyclient.pipeline",
 ]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("jobs/", include("keyclient.jobs.urls")),
     path("tiers/", include("keyclient.valuation.urls")),
     path("coverage/", include("keyclient.coverage.urls")),
+    path("coverage/", include("keyclient.capacity.urls")),
     path("api/", include("keyclient.config.api_urls")),
     # Anyone may choose the language, the login page included.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

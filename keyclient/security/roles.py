@@ -133,3 +133,10 @@ def may_view_intake(user: Viewer | None) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return getattr(user, "role", "") in (Role.HEAD_OFFICE, Role.ADMINISTRATOR)
+
+
+def may_view_coverage(user: Viewer | None) -> bool:
+    """Team leads, branch heads and head office see the coverage of the books in their scope."""
+    return scope_kind(user) is not ScopeKind.NONE and getattr(user, "role", "") in (
+        Role.TEAM_LEAD, Role.BRANCH_HEAD, Role.HEAD_OFFICE,
+    )  # fmt: skip
