@@ -264,6 +264,7 @@ KEYCLIENT_360_PANELS = [
     "keyclient.valuation.panels_service.service_level_panel",
     "keyclient.products.panels.holdings_panel",
     "keyclient.products.panels.transactions_panel",
+    "keyclient.products.panels.credit_panel",
     "keyclient.relationships.panels.links_panel",
 ]
 
