@@ -65,7 +65,14 @@ def test_credit_officer_in_the_team_sees_loans_not_the_wealth_breakdown(bank, cl
     html = page.content.decode()
     assert page.status_code == 200
     assert 'data-testid="panel-credit"' in html and "1,500,000.00" in html
-    for withheld in ("panel-aum", "panel-trend", "panel-holdings", "panel-transactions", "panel-value", "client-aum"):
+    for withheld in (
+        "panel-aum",
+        "panel-trend",
+        "panel-holdings",
+        "panel-transactions",
+        "panel-value",
+        "client-aum",
+    ):
         assert f'data-testid="{withheld}"' not in html, withheld
     assert "12,000,000.00" not in html and "6,000,000.00" not in html  # AUM, the WMP holding
     api = client.get(f"/api/customers/{zhang.pk}/").json()
