@@ -37,11 +37,9 @@ def scope_filter(user: Viewer, field_class: str | None = None) -> Q | None:
         return None
     if kind is ScopeKind.ALL:
         return Q()
-    if kind is ScopeKind.OWN_BOOK:
-        return _own_book(user, field_class)
+    if kind is ScopeKind.OWN_BOOK or (kind is ScopeKind.TEAM and user.team_id is None):
+        return _own_book(user) if field_class is None else _own_book(user, field_class)
     if kind is ScopeKind.TEAM:
-        if user.team_id is None:
-            return _own_book(user, field_class)
         from keyclient.org.models import User
 
         members = list(User.objects.filter(team_id=user.team_id).values_list("pk", flat=True))
