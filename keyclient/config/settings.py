@@ -268,6 +268,12 @@ KEYCLIENT_360_PANELS = [
     "keyclient.relationships.panels.links_panel",
 ]
 
+# Panels of the administrators' staff page (keyclient.org.views.user_detail): what hangs on a person
+# in higher domains (their book, their service-team places), counts only.
+KEYCLIENT_STAFF_PANELS = [
+    "keyclient.customers.panels_staff.book_panel",
+]
+
 # --- Login hardening (keyclient.security: lockout, two-factor, idle timeout, headers) ---------------
 # Middleware: the headers wrap every response (static and error pages too); the idle timeout and the
 # two-factor gate need the authenticated user and the messages.
