@@ -182,3 +182,48 @@ def test_the_staff_list_filters_and_marks_hr_users(bank, login):
     assert "E1001" in page and "E1005" not in page and page.count('<span class="tag">HR</span>') == 1
     page = login(bank.user("admin")).get("/org/users/", {"active": "0"}).content.decode()
     assert page.count('data-testid="staff-row"') == 1 and "E1005" in page
+
+
+def test_the_org_api_for_administrators(bank, login):
+    import json
+
+    _mark_hr(bank.user("rm_hd"))
+    admin = login(bank.user("admin"))
+    rows = {r["staff_no"]: r for r in admin.get("/api/org/staff/").json()}
+    assert (rows["E1001"]["hr_managed"], rows["E1002"]["hr_managed"], rows["E1002"]["team"]) == (
+        True,
+        False,
+        "T-HD",
+    )
+    assert [u["code"] for u in admin.get("/api/org/units/").json()][:3] == ["000000", "110000", "110105"]
+    rm2 = bank.user("rm_hd2")
+    response = admin.post(
+        f"/api/org/staff/{rm2.pk}/deactivate/",
+        json.dumps({"reason": "left the bank"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 200 and response.json()["is_active"] is False
+    refused = admin.post(
+        f"/api/org/staff/{bank.user('rm_hd').pk}/deactivate/",
+        json.dumps({"reason": "left the bank"}),
+        content_type="application/json",
+    )
+    assert refused.status_code == 400 and "is_active" in refused.json()
+
+
+def test_the_org_api_refuses_everyone_else_and_writes_nothing(bank, login):
+    import json
+
+    before = _audit_counts()
+    client = login(bank.user("head_office"))
+    assert client.get("/api/org/staff/").status_code == 403
+    target = bank.user("rm_hd2")
+    assert (
+        client.post(
+            f"/api/org/staff/{target.pk}/deactivate/",
+            json.dumps({"reason": "left the bank"}),
+            content_type="application/json",
+        ).status_code
+        == 403
+    )
+    assert User.objects.get(pk=target.pk).is_active and _audit_counts() == before
