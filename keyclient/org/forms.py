@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from keyclient.org.choices import OrgLevel, StaffGrade, UnitStatus
 from keyclient.org.models import OrgUnit, Team, User
@@ -89,7 +90,7 @@ class UserFilterForm(forms.Form):
     org_unit = forms.ModelChoiceField(label=_("Org unit"), queryset=OrgUnit.objects.all(), required=False)
     active = forms.ChoiceField(
         label=_("Status"),
-        choices=[("", _("All")), ("1", _("Active")), ("0", _("Deactivated"))],
+        choices=[("", _("All")), ("1", pgettext_lazy("staff", "Active")), ("0", _("Deactivated"))],
         required=False,
     )
 
