@@ -92,29 +92,40 @@ def class_filter(user: Viewer, field_class: str) -> Q | None:
 
 def field_classes_for(user: Viewer, customer_ids: list[int]) -> dict[int, frozenset[str]]:
     """The field classes `user` sees of each client of `customer_ids` (clients already reached
-    through the door). Every class where the user's position reaches the client (primary RM, the
-    team lead of its RM, the branch, head office, risk, compliance); where the user reaches it only
-    through a service team, the classes of the team roles (theirs, or their team's for a team lead).
-    Two queries whatever the number of clients."""
+    through the door); see `field_classes_of`."""
+    from keyclient.customers.models import Customer
+
+    rows = Customer.objects.filter(pk__in=customer_ids).only("pk", "primary_rm_id")
+    return field_classes_of(user, list(rows))
+
+
+def field_classes_of(user: Viewer, customers: list[Customer]) -> dict[int, frozenset[str]]:
+    """The field classes `user` sees of each of `customers` (already reached through the door).
+
+    Every class where the user's position reaches the client (primary RM, the team lead of its RM,
+    the branch, head office, risk, compliance); where the user reaches it only through a service
+    team, the classes of the team roles (theirs, or their team's for a team lead). No query for the
+    RM's own book or wider scopes; one for the team rows of the others (and one for a lead's team)."""
     from keyclient.customers.field_classes import classes_of_roles
-    from keyclient.customers.models import Customer, ServiceTeamMember
+    from keyclient.customers.models import ServiceTeamMember
 
     kind = scope_kind(user)
-    if kind in (ScopeKind.NONE, ScopeKind.ALL, ScopeKind.SUBTREE) or not user.is_authenticated:
-        return dict.fromkeys(customer_ids, ALL_CLASSES if kind is not ScopeKind.NONE else frozenset())
-    members = [user.pk]
+    if kind is ScopeKind.NONE or not user.is_authenticated:
+        return {c.pk: frozenset() for c in customers}
+    if kind in (ScopeKind.ALL, ScopeKind.SUBTREE):
+        return {c.pk: ALL_CLASSES for c in customers}
+    members = {user.pk}
     if kind is ScopeKind.TEAM and user.team_id is not None:
         from keyclient.org.models import User
 
-        members = list(User.objects.filter(team_id=user.team_id).values_list("pk", flat=True))
-    own = set(
-        Customer.objects.filter(pk__in=customer_ids, primary_rm_id__in=members).values_list("pk", flat=True)
-    )
-    roles: dict[int, set[str]] = {pk: set() for pk in customer_ids}
-    rows = ServiceTeamMember.objects.filter(customer_id__in=customer_ids, member_id__in=members)
-    for customer_id, role in rows.values_list("customer_id", "team_role"):
-        roles[customer_id].add(role)
-    return {pk: ALL_CLASSES if pk in own else classes_of_roles(roles[pk]) for pk in customer_ids}
+        members = set(User.objects.filter(team_id=user.team_id).values_list("pk", flat=True))
+    others = [c.pk for c in customers if c.primary_rm_id not in members]
+    roles: dict[int, set[str]] = {pk: set() for pk in others}
+    if others:
+        rows = ServiceTeamMember.objects.filter(customer_id__in=others, member_id__in=members)
+        for customer_id, role in rows.values_list("customer_id", "team_role"):
+            roles[customer_id].add(role)
+    return {c.pk: classes_of_roles(roles[c.pk]) if c.pk in roles else ALL_CLASSES for c in customers}
 
 
 def access_customer(
@@ -134,7 +145,7 @@ def access_customer(
         raise Http404(_("No such client")) from None
     if not may(user, action):
         raise PermissionDenied(_("Your role may not do this."))
-    if field_class is not None and field_class not in field_classes_for(user, [customer.pk])[customer.pk]:
+    if field_class is not None and field_class not in field_classes_of(user, [customer])[customer.pk]:
         raise PermissionDenied(_("Your role in this client's service team does not show this."))
     return customer
 
@@ -154,7 +165,7 @@ def withhold_fields(user: Viewer, customers: list[Customer]) -> list[Customer]:
     (`CUSTOMER_FIELDS_BY_CLASS`); two queries for the whole list. The objects must not be saved."""
     from keyclient.customers.field_classes import CUSTOMER_FIELDS_BY_CLASS
 
-    seen = field_classes_for(user, [c.pk for c in customers])
+    seen = field_classes_of(user, customers)
     for customer in customers:
         for field_class, fields in CUSTOMER_FIELDS_BY_CLASS.items():
             if field_class not in seen[customer.pk]:

@@ -20,7 +20,7 @@ from keyclient.customers.exports import ExportTooLarge, export_clients
 from keyclient.customers.filtersets import CustomerFilterSet
 from keyclient.customers.forms import ContactPointForm
 from keyclient.customers.models import ContactPoint, Customer, ServiceTeamMember
-from keyclient.customers.scope import access_customer, field_classes_for, withhold_fields
+from keyclient.customers.scope import access_customer, field_classes_of, withhold_fields
 from keyclient.customers.search import identifier_kind
 from keyclient.customers.search_limits import SearchLimited
 from keyclient.customers.services import add_contact_point, change_contact_point, remove_contact_point
@@ -65,7 +65,7 @@ def customer_detail(request: StaffRequest, pk: int) -> HttpResponse:
     """The client 360 page."""
     customer = access_customer(request.user, pk, "view")
     record_access(actor=request.user, action=AccessAction.VIEW_CLIENT, customer=customer, request=request)
-    classes = field_classes_for(request.user, [customer.pk])[customer.pk]
+    classes = field_classes_of(request.user, [customer])[customer.pk]
     full = classes == ALL_CLASSES
     sees_contacts = FieldClass.CONTACT in classes
     context = {

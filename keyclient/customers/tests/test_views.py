@@ -118,6 +118,7 @@ def test_360_page_shows_composition_trend_and_transactions(bank, login):
         "service-level",
         "holdings",
         "transactions",
+        "credit",
         "links",
     ]
     composition = panels["aum"].context["composition"]
@@ -137,8 +138,9 @@ def test_360_query_count_is_pinned(bank, login, django_assert_num_queries):
     # 14 to read the page (2 of them the RM's served clients: the scope, then the links' visibility),
     # 4 for the value-and-tier panel before any month-end run (tier requests, value scores, tier
     # history, prominence facts), 4 for the service-level panel (published policy, grant, tier and RM,
-    # team roles), 5 to append the access event (savepoint, lock head, insert, move head, release)
-    with django_assert_num_queries(27):
+    # team roles), 1 for the loans panel, 5 to append the access event (savepoint, lock head, insert,
+    # move head, release). The RM's own client: every field class without a query.
+    with django_assert_num_queries(28):
         client.get(f"/clients/{zhang.pk}/")
 
 

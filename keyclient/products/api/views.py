@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from keyclient.core.api_errors import ID_ERRORS
-from keyclient.customers.scope import access_customer, field_classes_for
+from keyclient.customers.scope import access_customer, field_classes_of
 from keyclient.products.choices import ProductCategory
 from keyclient.products.models import BalanceSnapshot, Holding
 from keyclient.products.queries import balance_history, latest_holdings
@@ -56,7 +56,7 @@ def customer_holdings(request: Request, pk: int) -> Response:
     """The client's holdings at the latest month end; a team member whose role sees credit but not
     wealth gets the loans only, one who sees neither 403."""
     customer = access_customer(request.user, pk, "view")
-    classes = field_classes_for(request.user, [customer.pk])[customer.pk]
+    classes = field_classes_of(request.user, [customer])[customer.pk]
     holdings = latest_holdings(customer)
     if FieldClass.WEALTH not in classes:
         if FieldClass.CREDIT not in classes:
