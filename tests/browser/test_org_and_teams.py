@@ -24,7 +24,7 @@ def test_an_administrator_deactivates_an_rm_and_a_team_lead_edits_a_team(  # typ
     page.locator("a", has_text="E1001").click()
     expect(page.locator("[data-testid=user-status]")).to_have_text("在职")
     expect(page.locator("[data-testid=book-count]")).to_have_text("1")
-    page.locator("#id_deactivate_reason").fill("已离职")
+    page.locator("#id_deactivate_reason").fill("已离职，转往他行")
     with page.expect_navigation():
         page.locator("[data-testid=deactivate]").click()
     expect(page.locator("[data-testid=user-status]")).to_have_text("已停用")
