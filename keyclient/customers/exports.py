@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, F, QuerySet, Value, When
+from django.db.models import Case, F, Field, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,7 +45,9 @@ def withheld_columns(clients: QuerySet, user: Staff) -> QuerySet:
             F(name)
             if seeing is None
             else Case(
-                When(seeing, then=F(name)), default=Value(None), output_field=Customer._meta.get_field(name)
+                When(seeing, then=F(name)),
+                default=Value(None),
+                output_field=cast(Field, Customer._meta.get_field(name)),
             )
         )
     return clients.annotate(**columns)

@@ -37,9 +37,7 @@ def scope_filter(user: Viewer, field_class: str | None = None) -> Q | None:
         return None
     if kind is ScopeKind.ALL:
         return Q()
-    if kind is ScopeKind.OWN_BOOK or (kind is ScopeKind.TEAM and user.team_id is None):
-        return _own_book(user) if field_class is None else _own_book(user, field_class)
-    if kind is ScopeKind.TEAM:
+    if kind is ScopeKind.TEAM and user.team_id is not None:
         from keyclient.org.models import User
 
         members = list(User.objects.filter(team_id=user.team_id).values_list("pk", flat=True))
@@ -49,6 +47,8 @@ def scope_filter(user: Viewer, field_class: str | None = None) -> Q | None:
             .values_list("customer_id", flat=True)
         )
         return Q(primary_rm_id__in=members) | Q(pk__in=list(served.distinct()))
+    if kind in (ScopeKind.OWN_BOOK, ScopeKind.TEAM):  # a team lead without a team: their own book
+        return _own_book(user) if field_class is None else _own_book(user, field_class)
     if kind is ScopeKind.SUBTREE:
         if user.org_unit is None:
             return None
