@@ -21,11 +21,11 @@ from keyclient.security.roles import may_manage_org
 
 
 class UnitSerializer(serializers.ModelSerializer):
-    parent = serializers.CharField(source="parent.code", read_only=True, default=None)
+    parent_code = serializers.CharField(source="parent.code", read_only=True, default=None)
 
     class Meta:
         model = OrgUnit
-        fields = ["id", "code", "name", "level", "parent", "path", "province", "city", "status"]
+        fields = ["id", "code", "name", "level", "parent_code", "path", "province", "city", "status"]
 
 
 class TeamSerializer(serializers.ModelSerializer):

@@ -203,7 +203,7 @@ def user_deactivate(request: StaffRequest, staff: int) -> HttpResponse:
     form = DeactivateForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError(form.errors.get("reason") or _("Say why, in a few words."))
+            raise ValidationError(list(form.errors.get("reason", [])) or _("Say why, in a few words."))
         staff_verbs.deactivate_user(actor=request.user, user=person, reason=form.cleaned_data["reason"])
     except ValidationError as exc:
         for message in exc.messages:
