@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from keyclient.customers.choices import ContactKind, TeamRole
 from keyclient.customers.models import ContactPoint
+from keyclient.org.models import User
 
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _PHONE = re.compile(r"[\d\-+() ]{6,20}")
@@ -66,8 +67,6 @@ class TeamMemberForm(forms.Form):
     team_role = forms.ChoiceField(label=_("Role in team"), choices=TeamRole.choices)
 
     def clean_staff_no(self) -> Any:
-        from keyclient.org.models import User
-
         member = User.objects.filter(username=self.cleaned_data["staff_no"].strip()).first()
         if member is None:
             raise forms.ValidationError(_("No member of staff has this number."))

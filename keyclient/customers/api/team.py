@@ -18,6 +18,7 @@ from keyclient.customers.models import Customer, ServiceTeamMember
 from keyclient.customers.scope import access_customer
 from keyclient.customers.teams import add_team_member, change_team_role, remove_team_member
 from keyclient.customers.views_team import team_row
+from keyclient.org.models import User
 from keyclient.security.field_classes import FieldClass
 from keyclient.security.roles import Action, may_edit_service_team
 
@@ -63,8 +64,6 @@ def _run(verb, **kwargs):  # type: ignore[no-untyped-def]
 @api_view(["GET", "POST"])
 def customer_team(request: Request, pk: int) -> Response:
     """GET: the client's service team. POST: add a member of staff (any department) in a role."""
-    from keyclient.org.models import User
-
     if request.method == "GET":
         customer = access_customer(request.user, pk, Action.VIEW, field_class=FieldClass.SERVICE)
         rows = ServiceTeamMember.objects.filter(customer=customer).select_related("member")
