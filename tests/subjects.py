@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from keyclient.audit.models import BusinessEvent, FieldChange
 from keyclient.coverage.models import AssignmentRequest
-from keyclient.customers.models import ContactPoint, Customer
+from keyclient.customers.models import ContactPoint, Customer, ServiceTeamMember
 from keyclient.valuation.models import ProminenceFact, TierOverride
 from tests.matrix import Subject
 from tests.personas import add_history
@@ -50,6 +50,17 @@ def _prominence_fact(bank, customer):  # type: ignore[no-untyped-def]
 def _business_events() -> int:
     return BusinessEvent.objects.count()
 
+
+def _team_member(bank, customer):  # type: ignore[no-untyped-def]
+    """rm_cy (no persona of the matrix) in the client's team: the personas' own views stay as they are."""
+    return ServiceTeamMember.objects.create(
+        customer=customer, member=bank.user("rm_cy"), team_role="legal_tax"
+    )
+
+
+# Service teams are edited by team leads, branch heads and head office; the client's RM, risk and
+# compliance read them and are refused (403) every edit.
+TEAM_EDITORS = {"rm_hd": "read", "risk": "read"}
 
 TIER_REQUEST = {"kind": "override", "tier": "diamond", "reason": "matrix tier request"}
 
@@ -256,6 +267,37 @@ SUBJECTS += [
         create_url=lambda c: f"/api/customers/{c.pk}/coverage/",
         create_data=_rm_change_data,
         written=_business_events,
+SUBJECTS += [
+    Subject(
+        name="service-team",
+        model=ServiceTeamMember,
+        make=_team_member,
+        routes=frozenset({"customers:team-add", "customers:team-edit", "customers:team-remove"}),
+        # no list or detail screen of its own: the team is shown on the client's 360 page
+        create_url=lambda c: f"/clients/{c.pk}/team/new/",
+        create_data=lambda c: {"staff_no": "E1004", "team_role": "operations"},
+        edit_url=lambda o: f"/clients/{o.customer_id}/team/{o.pk}/edit/",
+        edit_data={"team_role": "credit_officer"},
+        delete_url=lambda o: f"/clients/{o.customer_id}/team/{o.pk}/remove/",
+        written=_business_events,
+        expect=TEAM_EDITORS,
+    ),
+    Subject(
+        name="service-team-api",
+        model=ServiceTeamMember,
+        make=_team_member,
+        api=True,
+        routes=frozenset({"api-customer-team", "api-customer-team-member"}),
+        detail_url=lambda o: f"/api/customers/{o.customer_id}/service-team/",
+        create_url=lambda c: f"/api/customers/{c.pk}/service-team/",
+        create_data=lambda c: {"staff_no": "E1004", "team_role": "operations"},
+        edit_url=lambda o: f"/api/customers/{o.customer_id}/service-team/{o.pk}/",
+        edit_method="patch",
+        edit_data={"team_role": "credit_officer"},
+        delete_url=lambda o: f"/api/customers/{o.customer_id}/service-team/{o.pk}/",
+        delete_method="delete",
+        written=_business_events,
+        expect=TEAM_EDITORS,
     ),
 ]
 

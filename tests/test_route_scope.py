@@ -18,6 +18,10 @@ from tests.subjects import MATRIX_ROUTES
 NON_CLIENT_ROUTES = {"login", "logout", "healthz", "readyz", "set_language", "api-schema", "api-docs", "jobs"}
 # Two-factor resets (administrators only; they show staff, never a client).
 NON_CLIENT_ROUTES |= {"two_factor_resets", "two_factor_reset_approve", "two_factor_reset_reject"}
+# The administrators' org screens (units, teams, staff: never a client; keyclient/org/views.py).
+NON_CLIENT_ROUTES |= {"tree", "unit", "unit-close", "team", "users", "user-create", "user"}
+NON_CLIENT_ROUTES |= {"user-deactivate", "user-reactivate"}
+NON_CLIENT_ROUTES |= {"api-org-units", "api-org-teams", "api-org-staff", "api-org-staff-deactivate"}
 # Routes taking the client's primary key as `pk`.
 CLIENT_PK_KWARGS = {"pk"}
 # Keyword arguments that are not a client, and the value each route is walked with.

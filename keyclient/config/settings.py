@@ -281,6 +281,7 @@ KEYCLIENT_360_PANELS = [
     "keyclient.coverage.panels.coverage_panel",
     "keyclient.products.panels.holdings_panel",
     "keyclient.products.panels.transactions_panel",
+    "keyclient.products.panels.credit_panel",
     "keyclient.relationships.panels.links_panel",
 ]
 
@@ -292,6 +293,12 @@ KEYCLIENT_HANDOVER_SECTIONS = [
     "keyclient.coverage.handover_pack.open_approvals",
     "keyclient.coverage.handover_pack.open_tasks",
     "keyclient.coverage.handover_pack.recent_changes",
+]
+
+# Panels of the administrators' staff page (keyclient.org.views.user_detail): what hangs on a person
+# in higher domains (their book, their service-team places), counts only.
+KEYCLIENT_STAFF_PANELS = [
+    "keyclient.customers.panels_staff.book_panel",
 ]
 
 # --- Login hardening (keyclient.security: lockout, two-factor, idle timeout, headers) ---------------

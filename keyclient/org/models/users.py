@@ -14,6 +14,7 @@ from keyclient.security.roles import (
     may,
     may_approve,
     may_edit_tier_policy,
+    may_manage_org,
     may_reset_two_factor,
     may_review_audit,
     may_view_coverage,
@@ -74,3 +75,6 @@ class User(AbstractUser):
     @property
     def may_view_coverage(self) -> bool:
         return may_view_coverage(self)
+
+    def may_manage_org(self) -> bool:
+        return may_manage_org(self)
