@@ -267,6 +267,9 @@ SUBJECTS += [
         create_url=lambda c: f"/api/customers/{c.pk}/coverage/",
         create_data=_rm_change_data,
         written=_business_events,
+    ),
+]
+
 SUBJECTS += [
     Subject(
         name="service-team",
