@@ -22,7 +22,7 @@ PG_SETTINGS := keyclient.config.settings_test_pg
 PYTEST_ARGS ?= -n 2
 # mypy's scope (docs/development/typing.md): who may do what and its record, and every app's write verbs.
 TYPED_PACKAGES := keyclient/security keyclient/audit keyclient/customers
-TYPED_PATHS = $(TYPED_PACKAGES) keyclient/valuation/entitlement.py keyclient/valuation/service_grants.py $(filter-out $(addsuffix /%,$(TYPED_PACKAGES)),$(wildcard keyclient/*/services.py))
+TYPED_PATHS = $(TYPED_PACKAGES) keyclient/valuation/entitlement.py keyclient/valuation/service_grants.py keyclient/org/staff.py keyclient/org/hr.py $(filter-out $(addsuffix /%,$(TYPED_PACKAGES)),$(wildcard keyclient/*/services.py))
 
 .PHONY: setup demo demo-reset serve dev test test-sqlite test-postgres lint typecheck format schema messages bench clean
 

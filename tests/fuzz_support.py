@@ -78,6 +78,12 @@ VALID_BUT_REJECTED = {
     "tier_overrides_end_create",
     "tier_overrides_reject_create",
     "customers_prominence_facts_create",
+    # coverage: a reason of 10 characters, a split summing to 100 with the primary RM in it, an RM the
+    # caller may assign to, a client with (or without) a primary RM as the verb needs
+    "customers_coverage_create",
+    "customers_coverage_split_create",
+    "customers_coverage_release_create",
+    "coverage_bulk_create",
 }
 METHODS = ("get", "put", "post", "patch", "delete")
 
@@ -207,6 +213,8 @@ def bind(case: Any) -> None:
         case.body = suit_value(steer(case.body, "customer", TARGET.customer_ids))
     if path == "/api/tier-overrides/" and isinstance(case.body, dict):
         case.body = suit_request(steer(case.body, "customer", TARGET.customer_ids))
+    if path == "/api/customers/{id}/coverage/" and isinstance(case.body, dict):
+        case.body = suit_rm_change(case.body)
 
 
 def steer(values: dict[str, Any], key: str, known: list[int]) -> dict[str, Any]:
@@ -245,6 +253,17 @@ def suit_request(body: dict[str, Any]) -> dict[str, Any]:
     reason = body.get("reason")
     if body.get("kind") in ("override", "disqualify") and isinstance(reason, str) and len(reason) % 2 == 0:
         return {**body, "reason": "客户资产将在下月转入我行，申请调整等级", "tier": "gold"}
+    return body
+
+
+def suit_rm_change(body: dict[str, Any]) -> dict[str, Any]:
+    """Half of the RM changes with an even-length reason name an RM rm_hd may hand a client to (his
+    team mate rm_hd2) and a reason the rules accept: 张三's level holds it for approval (201)."""
+    from keyclient.org.models import User
+
+    reason = body.get("reason")
+    if isinstance(reason, str) and len(reason) % 2 == 0:
+        return {"rm": User.objects.get(username="E1002").pk, "reason": "客户经理调整：按团队分工重新管户"}
     return body
 
 

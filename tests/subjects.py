@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from keyclient.audit.models import BusinessEvent, FieldChange
-from keyclient.customers.models import ContactPoint, Customer
+from keyclient.coverage.models import AssignmentRequest
+from keyclient.customers.models import ContactPoint, Customer, ServiceTeamMember
 from keyclient.valuation.models import ProminenceFact, TierOverride
 from tests.matrix import Subject
 from tests.personas import add_history
@@ -49,6 +50,17 @@ def _prominence_fact(bank, customer):  # type: ignore[no-untyped-def]
 def _business_events() -> int:
     return BusinessEvent.objects.count()
 
+
+def _team_member(bank, customer):  # type: ignore[no-untyped-def]
+    """rm_cy (no persona of the matrix) in the client's team: the personas' own views stay as they are."""
+    return ServiceTeamMember.objects.create(
+        customer=customer, member=bank.user("rm_cy"), team_role="legal_tax"
+    )
+
+
+# Service teams are edited by team leads, branch heads and head office; the client's RM, risk and
+# compliance read them and are refused (403) every edit.
+TEAM_EDITORS = {"rm_hd": "read", "risk": "read"}
 
 TIER_REQUEST = {"kind": "override", "tier": "diamond", "reason": "matrix tier request"}
 
@@ -214,6 +226,81 @@ SUBJECTS = [
         edit_url=lambda o: f"/api/customers/{o.customer_id}/prominence-facts/{o.pk}/withdraw/",
         edit_method="post",
         written=_business_events,
+    ),
+]
+
+
+def _rm_change(bank, customer):  # type: ignore[no-untyped-def]
+    """A decided RM change request of the client (room for a new one)."""
+    return AssignmentRequest.objects.create(
+        customer=customer, kind="reassign", primary=bank.user("rm_hd2"), primary_before=customer.primary_rm,
+        split={}, reason="matrix RM change", status="rejected", requested_by=bank.user("rm_hd"),
+    )  # fmt: skip
+
+
+def _rm_change_data(customer):  # type: ignore[no-untyped-def]
+    from keyclient.org.models import User
+
+    # 张三's service level asks a dedicated RM: reassigning him files a request for approval.
+    return {"rm": User.objects.get(username="E1002").pk, "reason": "matrix reassigns the client"}
+
+
+# Assignment (keyclient.coverage): who covers a client, read by all who see it; a change of RM files
+# a request where the service level asks. Deciding: tests/test_route_scope.py COVERAGE_DECISION_ROUTES.
+SUBJECTS += [
+    Subject(
+        name="coverage-change",
+        model=AssignmentRequest,
+        make=_rm_change,
+        routes=frozenset({"coverage:client-rm"}),
+        create_url=lambda c: f"/coverage/clients/{c.pk}/rm/",
+        create_data=_rm_change_data,
+        written=_business_events,
+    ),
+    Subject(
+        name="coverage-api",
+        model=AssignmentRequest,
+        make=_rm_change,
+        api=True,
+        routes=frozenset({"api-customer-coverage"}),
+        detail_url=lambda o: f"/api/customers/{o.customer_id}/coverage/",
+        create_url=lambda c: f"/api/customers/{c.pk}/coverage/",
+        create_data=_rm_change_data,
+        written=_business_events,
+    ),
+]
+
+SUBJECTS += [
+    Subject(
+        name="service-team",
+        model=ServiceTeamMember,
+        make=_team_member,
+        routes=frozenset({"customers:team-add", "customers:team-edit", "customers:team-remove"}),
+        # no list or detail screen of its own: the team is shown on the client's 360 page
+        create_url=lambda c: f"/clients/{c.pk}/team/new/",
+        create_data=lambda c: {"staff_no": "E1004", "team_role": "operations"},
+        edit_url=lambda o: f"/clients/{o.customer_id}/team/{o.pk}/edit/",
+        edit_data={"team_role": "credit_officer"},
+        delete_url=lambda o: f"/clients/{o.customer_id}/team/{o.pk}/remove/",
+        written=_business_events,
+        expect=TEAM_EDITORS,
+    ),
+    Subject(
+        name="service-team-api",
+        model=ServiceTeamMember,
+        make=_team_member,
+        api=True,
+        routes=frozenset({"api-customer-team", "api-customer-team-member"}),
+        detail_url=lambda o: f"/api/customers/{o.customer_id}/service-team/",
+        create_url=lambda c: f"/api/customers/{c.pk}/service-team/",
+        create_data=lambda c: {"staff_no": "E1004", "team_role": "operations"},
+        edit_url=lambda o: f"/api/customers/{o.customer_id}/service-team/{o.pk}/",
+        edit_method="patch",
+        edit_data={"team_role": "credit_officer"},
+        delete_url=lambda o: f"/api/customers/{o.customer_id}/service-team/{o.pk}/",
+        delete_method="delete",
+        written=_business_events,
+        expect=TEAM_EDITORS,
     ),
 ]
 

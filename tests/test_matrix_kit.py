@@ -14,7 +14,7 @@ BY_NAME = {s.name: s for s in SUBJECTS}
 @pytest.fixture
 def broken_scope(monkeypatch):  # type: ignore[no-untyped-def]
     """A scope that lets everyone see every client: the defect the matrix exists to catch."""
-    monkeypatch.setattr("keyclient.customers.queries.scope_filter", lambda user, on="": Q())
+    monkeypatch.setattr("keyclient.customers.queries.scope_filter", lambda user, field_class=None, on="": Q())
 
 
 @pytest.mark.parametrize(
@@ -73,9 +73,9 @@ def _widen(monkeypatch, widening: str) -> None:  # type: ignore[no-untyped-def]
     own_book = scope._own_book
     extra = WIDENINGS[widening][0]
 
-    def widened(user, on=""):  # type: ignore[no-untyped-def]
+    def widened(user, on="", field_class=None):  # type: ignore[no-untyped-def]
         # `on`: the door filters the client master or the copies in its position (docs/adr/0006).
-        mine = own_book(user, on)
+        mine = own_book(user, on, field_class)
         return mine | extra(user, on) if user.role == "relationship_manager" else mine
 
     monkeypatch.setattr(scope, "_own_book", widened)

@@ -18,12 +18,17 @@ from tests.subjects import MATRIX_ROUTES
 NON_CLIENT_ROUTES = {"login", "logout", "healthz", "readyz", "set_language", "api-schema", "api-docs", "jobs"}
 # Two-factor resets (administrators only; they show staff, never a client).
 NON_CLIENT_ROUTES |= {"two_factor_resets", "two_factor_reset_approve", "two_factor_reset_reject"}
+# The administrators' org screens (units, teams, staff: never a client; keyclient/org/views.py).
+NON_CLIENT_ROUTES |= {"tree", "unit", "unit-close", "team", "users", "user-create", "user"}
+NON_CLIENT_ROUTES |= {"user-deactivate", "user-reactivate"}
+NON_CLIENT_ROUTES |= {"api-org-units", "api-org-teams", "api-org-staff", "api-org-staff-deactivate"}
 # Routes taking the client's primary key as `pk`.
 CLIENT_PK_KWARGS = {"pk"}
 # Keyword arguments that are not a client, and the value each route is walked with.
 # `version`: a tier policy version (its pages show counts, never a client; head office only).
 # `intake_job`: an intake load (its rejects page shows file, line, field and reason; administrators only).
-NON_CLIENT_KWARGS = {"stream": "access", "version": 1, "intake_job": 1}
+# `norms`: a capacity-norms version (head office publishes a draft; it names no client).
+NON_CLIENT_KWARGS = {"stream": "access", "version": 1, "intake_job": 1, "norms": 1}
 # Routes that only answer POST, with the form they are tested with.
 POST_ROUTES = {"customers:unmask": {"field": "mobile", "reason": "route scope test"}}
 # Routes that decide a tier request, by the request's id (path, API?): only an approver with the
@@ -43,6 +48,25 @@ SERVICE_GRANT_ROUTES = {
     "api-customer-service-grant-end": ("/api/customers/{pk}/service-level/grant/end/", True),
     "valuation:service-grant-end": ("/tiers/service-grants/{grant}/end/", False),
 }
+
+# Routes that decide an RM change request (keyclient.coverage), by the request's id: as DECISION_ROUTES.
+# See test_coverage_decision_routes_keep_other_units_out.
+COVERAGE_DECISION_ROUTES = {
+    "coverage:request-approve": ("/coverage/requests/{id}/approve/", False),
+    "coverage:request-reject": ("/coverage/requests/{id}/reject/", False),
+    "api-coverage-request-approve": ("/api/coverage-requests/{id}/approve/", True),
+    "api-coverage-request-reject": ("/api/coverage-requests/{id}/reject/", True),
+}
+# POST-only API routes that change a client's coverage: 404 outside the RM's book, nothing written.
+# See test_coverage_post_routes_keep_other_units_out.
+COVERAGE_POST_ROUTES = {
+    "api-customer-coverage-split": "/api/customers/{pk}/coverage/split/",
+    "api-customer-coverage-release": "/api/customers/{pk}/coverage/release/",
+}
+
+# A handover's report, by its id: only whoever made the handover sees it (404 for anyone else).
+# See test_handover_report_is_its_makers.
+HANDOVER_ROUTES = {"coverage:handover": "/coverage/handovers/{id}/"}
 
 # Routes of one background job, by the job's id (`job`): a job is scoped to the person who started it
 # (administrators and head office see all), never to a client. See test_job_routes_keep_other_staff_out.
@@ -128,6 +152,12 @@ def test_route_keeps_other_units_clients_out(bank, login, template, name, kwargs
         pytest.skip(f"{name}: checked by test_service_grant_routes_keep_other_units_out")
     if name in JOB_ROUTES:
         pytest.skip(f"{name}: checked by test_job_routes_keep_other_staff_out")
+    if name in COVERAGE_DECISION_ROUTES:
+        pytest.skip(f"{name}: checked by test_coverage_decision_routes_keep_other_units_out")
+    if name in HANDOVER_ROUTES:
+        pytest.skip(f"{name}: checked by test_handover_report_is_its_makers")
+    if name in COVERAGE_POST_ROUTES:
+        pytest.skip(f"{name}: checked by test_coverage_post_routes_keep_other_units_out")
     assert kwargs <= CLIENT_PK_KWARGS, f"declare how route {name} ({template}) is scoped (tests/subjects.py)"
     if name in POST_ROUTES:
         for other in others:
@@ -182,6 +212,84 @@ def test_decision_routes_keep_other_units_out(bank, login, name):
     assert TierOverride.objects.get(pk=other.pk).status == "pending"
     assert TierOverride.objects.get(pk=mate.pk).status == "pending"
     assert TierOverride.objects.get(pk=own.pk).status != "pending"
+
+
+@pytest.mark.parametrize("name", sorted(COVERAGE_DECISION_ROUTES))
+def test_coverage_decision_routes_keep_other_units_out(bank, login, name):
+    import json
+
+    from keyclient.coverage.models import AssignmentRequest
+    from keyclient.coverage.services import reassign
+
+    assert name in {n for _t, n, _k in ROUTES}, f"{name} is declared but no longer a route"
+    path, api = COVERAGE_DECISION_ROUTES[name]
+    reason = "route scope test request"
+    # Each client's service level asks a dedicated RM: every reassignment waits for approval.
+    own = reassign(actor=bank.user("rm_hd"), customer=bank.customers["zhang"], rm=bank.user("rm_hd2"),
+                   reason=reason).request  # fmt: skip
+    other = reassign(actor=bank.user("head_office"), customer=bank.customers["zhao"], rm=bank.user("rm_cy"),
+                     reason=reason).request  # fmt: skip
+    mate = reassign(actor=bank.user("rm_hd2"), customer=bank.customers["li"], rm=bank.user("rm_hd"),
+                    reason=reason).request  # fmt: skip
+    data = {"note": "route scope test"}
+
+    def send(client, change):  # type: ignore[no-untyped-def]
+        url = path.format(id=change.pk)
+        if api:
+            return client.post(url, json.dumps(data), content_type="application/json")
+        return client.post(url, data)
+
+    rm = login(bank.user("rm_hd"))
+    assert send(rm, other).status_code == 404
+    assert send(rm, mate).status_code == 404
+    assert send(rm, own).status_code == 403
+    lead = login(bank.user("lead_hd"))
+    response = send(lead, other)
+    assert response.status_code == 404
+    assert other.customer.name not in response.content.decode()
+    assert send(lead, own).status_code in (200, 302)
+    assert AssignmentRequest.objects.get(pk=other.pk).status == "pending"
+    assert AssignmentRequest.objects.get(pk=mate.pk).status == "pending"
+    assert AssignmentRequest.objects.get(pk=own.pk).status != "pending"
+
+
+@pytest.mark.parametrize("name", sorted(COVERAGE_POST_ROUTES))
+def test_coverage_post_routes_keep_other_units_out(bank, login, name):
+    import json
+
+    from keyclient.audit.models import BusinessEvent
+    from keyclient.coverage.models import AssignmentRequest, Coverage, CoverageChange
+
+    assert name in {n for _t, n, _k in ROUTES}, f"{name} is declared but no longer a route"
+    rm = bank.user("rm_hd")
+    client = login(rm)
+    data = {"reason": "route scope test change", "split": {str(rm.pk): "100"}}
+
+    def written() -> tuple[int, ...]:
+        return tuple(m.objects.count() for m in (Coverage, CoverageChange, AssignmentRequest, BusinessEvent))
+
+    before = written()
+    for other in (bank.customers["li"], bank.customers["zhao"]):
+        url = COVERAGE_POST_ROUTES[name].format(pk=other.pk)
+        response = client.post(url, json.dumps(data), content_type="application/json")
+        assert response.status_code == 404, (name, other.name)
+        assert other.name not in response.content.decode()
+    assert written() == before
+    own = COVERAGE_POST_ROUTES[name].format(pk=bank.customers["zhang"].pk)
+    assert client.post(own, json.dumps(data), content_type="application/json").status_code in (200, 201, 400)
+
+
+def test_handover_report_is_its_makers(bank, login):
+    from keyclient.coverage.handover import hand_over
+
+    assert set(HANDOVER_ROUTES) <= {n for _t, n, _k in ROUTES}
+    done = hand_over(actor=bank.user("lead_hd"), from_rm=bank.user("rm_hd2"), to_rm=bank.user("rm_hd"),
+                     reason="route scope handover")  # fmt: skip
+    url = HANDOVER_ROUTES["coverage:handover"].format(id=done.pk)
+    for persona in ("rm_hd", "rm_hd2", "head_bj", "rm_pd", "admin"):
+        assert login(bank.user(persona)).get(url).status_code == 404, persona
+    body = login(bank.user("lead_hd")).get(url).content.decode()
+    assert "李四" in body and "赵六" not in body
 
 
 @pytest.mark.parametrize("name", sorted(JOB_ROUTES))

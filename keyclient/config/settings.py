@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "keyclient.products",
     "keyclient.relationships",
     "keyclient.valuation",
+    "keyclient.engagement",
+    "keyclient.coverage",
+    "keyclient.capacity",
     "keyclient.intake",
     "keyclient.pipeline",
 ]
@@ -275,9 +278,27 @@ KEYCLIENT_360_PANELS = [
     "keyclient.products.panels.trend_panel",
     "keyclient.valuation.panels.value_panel",
     "keyclient.valuation.panels_service.service_level_panel",
+    "keyclient.coverage.panels.coverage_panel",
     "keyclient.products.panels.holdings_panel",
     "keyclient.products.panels.transactions_panel",
+    "keyclient.products.panels.credit_panel",
     "keyclient.relationships.panels.links_panel",
+]
+
+# The sections of a handover pack (keyclient.coverage.handover_pack), in order: a later issue adds its
+# own (last contacts, commitments, open alerts) here.
+KEYCLIENT_HANDOVER_SECTIONS = [
+    "keyclient.coverage.handover_pack.coverage",
+    "keyclient.coverage.handover_pack.service_team",
+    "keyclient.coverage.handover_pack.open_approvals",
+    "keyclient.coverage.handover_pack.open_tasks",
+    "keyclient.coverage.handover_pack.recent_changes",
+]
+
+# Panels of the administrators' staff page (keyclient.org.views.user_detail): what hangs on a person
+# in higher domains (their book, their service-team places), counts only.
+KEYCLIENT_STAFF_PANELS = [
+    "keyclient.customers.panels_staff.book_panel",
 ]
 
 # --- Login hardening (keyclient.security: lockout, two-factor, idle timeout, headers) ---------------

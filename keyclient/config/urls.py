@@ -11,6 +11,9 @@ urlpatterns = [
     path("intake/", include("keyclient.intake.urls")),
     path("jobs/", include("keyclient.jobs.urls")),
     path("tiers/", include("keyclient.valuation.urls")),
+    path("coverage/", include("keyclient.coverage.urls")),
+    path("coverage/", include("keyclient.capacity.urls")),
+    path("org/", include("keyclient.org.urls")),
     path("api/", include("keyclient.config.api_urls")),
     # Anyone may choose the language, the login page included.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

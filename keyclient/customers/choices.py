@@ -89,5 +89,7 @@ class TeamRole(models.TextChoices):
     ASSISTANT_RM = "assistant_rm", _("Assistant RM")
     INVESTMENT_ADVISOR = "investment_advisor", _("Investment advisor")
     CREDIT_OFFICER = "credit_officer", _("Credit officer")
+    PRODUCT_SPECIALIST = "product_specialist", _("Product specialist")
     LEGAL_TAX = "legal_tax", _("Legal / tax specialist")
+    OPERATIONS = "operations", _("Operations")
     SENIOR_SPONSOR = "senior_sponsor", _("Senior sponsor")

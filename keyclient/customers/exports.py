@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Case, F, Field, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,6 +15,9 @@ from keyclient.audit.choices import AccessAction
 from keyclient.audit.services import record_access, record_event
 from keyclient.core.exports import export_table
 from keyclient.customers.choices import NOT_ON_FILE, CustomerKind, CustomerStatus, Tier
+from keyclient.customers.models import Customer
+from keyclient.customers.scope import class_filter
+from keyclient.security.field_classes import FieldClass
 from keyclient.security.masking import mask_phone
 
 if TYPE_CHECKING:
@@ -32,22 +35,40 @@ class Export:
     rows: int
 
 
+def withheld_columns(clients: QuerySet, user: Staff) -> QuerySet:
+    """`clients` with `shown_aum` and `shown_mobile`: empty where `user` reaches a client only through
+    a service team whose role does not see wealth or contact data (`keyclient.security.field_classes`)."""
+    columns = {}
+    for name, field_class in (("aum", FieldClass.WEALTH), ("mobile", FieldClass.CONTACT)):
+        seeing = class_filter(user, field_class)
+        columns[f"shown_{name}"] = (
+            F(name)
+            if seeing is None
+            else Case(
+                When(seeing, then=F(name)),
+                default=Value(None),
+                output_field=cast(Field, Customer._meta.get_field(name)),
+            )
+        )
+    return clients.annotate(**columns)
+
+
 def export_clients(
     *, actor: Staff, clients: QuerySet, fmt: str, description: str, request: Any = None
 ) -> Export:
     """Export `clients` (already scoped and filtered) as `fmt`; refuse above the configured cap."""
     cap = settings.KEYCLIENT_EXPORT_MAX_ROWS
     rows = list(
-        clients.values_list(
+        withheld_columns(clients, actor).values_list(
             "customer_no",
             "name",
             "kind",
             "tier",
-            "aum",
+            "shown_aum",
             "home_org_unit__name",
             "primary_rm__display_name",
             "status",
-            "mobile",
+            "shown_mobile",
         )[: cap + 1]
     )
     if len(rows) > cap:
@@ -91,7 +112,7 @@ def export_clients(
             row[1] or str(NOT_ON_FILE),
             str(kinds.get(row[2], row[2])),
             str(tiers.get(row[3], row[3])),
-            f"{row[4]:.2f}",
+            "" if row[4] is None else f"{row[4]:.2f}",
             row[5],
             row[6] or "",
             str(statuses.get(row[7], row[7])),

@@ -8,8 +8,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from keyclient.customers.choices import ContactKind
+from keyclient.customers.choices import ContactKind, TeamRole
 from keyclient.customers.models import ContactPoint
+from keyclient.org.models import User
 
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _PHONE = re.compile(r"[\d\-+() ]{6,20}")
@@ -57,3 +58,20 @@ class ContactPointForm(forms.ModelForm):
             self.add_error("value", error)
         data["value"] = value
         return data
+
+
+class TeamMemberForm(forms.Form):
+    """Add a member of staff (any department, by staff number) to a client's service team."""
+
+    staff_no = forms.CharField(label=_("Staff number"), max_length=150)
+    team_role = forms.ChoiceField(label=_("Role in team"), choices=TeamRole.choices)
+
+    def clean_staff_no(self) -> Any:
+        member = User.objects.filter(username=self.cleaned_data["staff_no"].strip()).first()
+        if member is None:
+            raise forms.ValidationError(_("No member of staff has this number."))
+        return member
+
+
+class TeamRoleForm(forms.Form):
+    team_role = forms.ChoiceField(label=_("Role in team"), choices=TeamRole.choices)

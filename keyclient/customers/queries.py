@@ -14,9 +14,10 @@ if TYPE_CHECKING:
 
 
 class CustomerQuerySet(models.QuerySet):
-    def visible_to(self, user: Viewer) -> CustomerQuerySet:
-        """Only the clients `user` may see (see `keyclient.customers.scope`). Default deny."""
-        condition = scope_filter(user)
+    def visible_to(self, user: Viewer, field_class: str | None = None) -> CustomerQuerySet:
+        """Only the clients `user` may see (see `keyclient.customers.scope`). Default deny. With
+        `field_class`, only those of which the user also sees that class."""
+        condition = scope_filter(user) if field_class is None else scope_filter(user, field_class)
         return self.none() if condition is None else self.filter(condition)
 
     def ranked_for(self, user: Viewer) -> CustomerQuerySet:

@@ -20,12 +20,13 @@ from keyclient.customers.exports import ExportTooLarge, export_clients
 from keyclient.customers.filtersets import CustomerFilterSet
 from keyclient.customers.forms import ContactPointForm
 from keyclient.customers.models import ContactPoint, Customer, ServiceTeamMember
-from keyclient.customers.scope import access_customer
+from keyclient.customers.scope import access_customer, field_classes_of, withhold_fields
 from keyclient.customers.search import identifier_kind
 from keyclient.customers.search_limits import SearchLimited
 from keyclient.customers.services import add_contact_point, change_contact_point, remove_contact_point
 from keyclient.customers.unmask import unmask_field
-from keyclient.security.roles import Action, may
+from keyclient.security.field_classes import ALL_CLASSES, FieldClass
+from keyclient.security.roles import Action, may, may_edit_service_team
 
 
 @require_GET
@@ -41,6 +42,7 @@ def customer_list(request: StaffRequest) -> HttpResponse:
     except SearchLimited as exc:
         rows, refused = queryset.none(), exc
     page = capped_page(rows, request.GET.get("page"), per_page=settings.KEYCLIENT_LIST_PAGE_SIZE)
+    withhold_fields(request.user, page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -48,6 +50,8 @@ def customer_list(request: StaffRequest) -> HttpResponse:
         "page": page,
         "query": query.urlencode(),
         "can_export": may(request.user, Action.EXPORT),
+        # The chosen clients go to coverage's bulk assignment (a form of that app's page).
+        "can_assign": may(request.user, Action.CHANGE),
         "search_refused": str(refused) if refused else "",
     }
     template = "customers/_table.html" if request.htmx else "customers/list.html"
@@ -63,14 +67,21 @@ def customer_detail(request: StaffRequest, pk: int) -> HttpResponse:
     """The client 360 page."""
     customer = access_customer(request.user, pk, "view")
     record_access(actor=request.user, action=AccessAction.VIEW_CLIENT, customer=customer, request=request)
+    classes = field_classes_of(request.user, [customer])[customer.pk]
+    full = classes == ALL_CLASSES
+    sees_contacts = FieldClass.CONTACT in classes
     context = {
         "customer": customer,
-        "contacts": list(customer.contacts.all()),
+        "classes": classes,
+        "contacts": list(customer.contacts.all()) if sees_contacts else [],
         "tags": list(customer.tags.all()),
         "team": list(ServiceTeamMember.objects.filter(customer=customer).select_related("member")),
-        "panels": build_panels("KEYCLIENT_360_PANELS", user=request.user, customer=customer),
-        "can_unmask": may(request.user, Action.UNMASK),
-        "can_change": may(request.user, Action.CHANGE),
+        "panels": build_panels(
+            "KEYCLIENT_360_PANELS", classes=None if full else classes, user=request.user, customer=customer
+        ),
+        "can_unmask": may(request.user, Action.UNMASK) and sees_contacts,
+        "can_change": may(request.user, Action.CHANGE) and full,
+        "can_edit_team": may_edit_service_team(request.user),
     }
     return render(request, "customers/detail.html", context)
 
@@ -78,7 +89,7 @@ def customer_detail(request: StaffRequest, pk: int) -> HttpResponse:
 @require_POST
 def customer_unmask(request: StaffRequest, pk: int) -> HttpResponse:
     """Show one personal field in clear, for a stated reason (htmx fragment); recorded for compliance."""
-    customer = access_customer(request.user, pk, Action.UNMASK)
+    customer = access_customer(request.user, pk, Action.UNMASK, field_class=FieldClass.CONTACT)
     try:
         value = unmask_field(
             actor=request.user,

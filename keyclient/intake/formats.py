@@ -301,7 +301,11 @@ EXTRACTS: tuple[Extract, ...] = (
         key=("txn_id",),
         kind="dated",
         date_column="date",
-        description="Posted transactions, with the counterparty's bank (code 999 = this bank).",
+        required_file=False,
+        description=(
+            "Posted transactions, with the counterparty's bank (code 999 = this bank). A bank that sends "
+            "none (balances only) loads without them: flows, fees and events are then zero."
+        ),
     ),
     Extract(
         "loans",

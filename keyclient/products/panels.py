@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 from django.utils.translation import gettext_lazy as _
 
 from keyclient.core.charts import line_chart
-from keyclient.core.panels import Panel
+from keyclient.core.panels import Panel, shows
+from keyclient.products.choices import ProductCategory
 from keyclient.products.queries import (
     aum_composition,
     balance_history,
@@ -16,11 +17,13 @@ from keyclient.products.queries import (
     overdraft_total,
     recent_significant_transactions,
 )
+from keyclient.security.field_classes import FieldClass
 
 if TYPE_CHECKING:
     from keyclient.audit.actors import Viewer
 
 
+@shows(FieldClass.WEALTH)
 def aum_panel(*, user: Viewer, customer: Any) -> Panel:
     holdings = list(latest_holdings(customer))
     composition = aum_composition(holdings)
@@ -39,6 +42,7 @@ def aum_panel(*, user: Viewer, customer: Any) -> Panel:
     )
 
 
+@shows(FieldClass.WEALTH)
 def trend_panel(*, user: Viewer, customer: Any) -> Panel:
     history = balance_history(customer)
     chart = line_chart([s.as_of.strftime("%Y-%m") for s in history], [s.aum_madb for s in history])
@@ -51,6 +55,7 @@ def trend_panel(*, user: Viewer, customer: Any) -> Panel:
     )
 
 
+@shows(FieldClass.WEALTH)
 def holdings_panel(*, user: Viewer, customer: Any) -> Panel:
     return Panel(
         key="holdings",
@@ -61,6 +66,7 @@ def holdings_panel(*, user: Viewer, customer: Any) -> Panel:
     )
 
 
+@shows(FieldClass.WEALTH)
 def transactions_panel(*, user: Viewer, customer: Any) -> Panel:
     return Panel(
         key="transactions",
@@ -68,4 +74,16 @@ def transactions_panel(*, user: Viewer, customer: Any) -> Panel:
         template="products/panels/transactions.html",
         context={"transactions": list(recent_significant_transactions(customer))},
         wide=True,
+    )
+
+
+@shows(FieldClass.CREDIT)
+def credit_panel(*, user: Viewer, customer: Any) -> Panel:
+    """Loans (and, once an extract carries them, limits): what a credit officer in the team sees."""
+    loans = [h for h in latest_holdings(customer) if h.product.category == ProductCategory.LOAN]
+    return Panel(
+        key="credit",
+        title=str(_("Loans and limits")),
+        template="products/panels/credit.html",
+        context={"loans": loans, "total": loan_total(loans)},
     )

@@ -121,6 +121,22 @@ def may_approve(user: Viewer | None) -> bool:
     return scope_kind(user) is not ScopeKind.NONE and getattr(user, "role", "") in _APPROVER_ROLES
 
 
+# Team leads and branch heads (and head office) edit the service teams of the clients in their scope.
+_TEAM_EDITOR_ROLES = frozenset({Role.TEAM_LEAD, Role.BRANCH_HEAD, Role.HEAD_OFFICE})
+
+
+def may_edit_service_team(user: Viewer | None) -> bool:
+    """Whether `user` may add, remove or change members of a service team of a client in scope."""
+    return scope_kind(user) is not ScopeKind.NONE and getattr(user, "role", "") in _TEAM_EDITOR_ROLES
+
+
+def may_manage_org(user: Viewer | None) -> bool:
+    """Administrators maintain the org tree, teams and users (they see no client data)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return getattr(user, "role", "") == Role.ADMINISTRATOR
+
+
 def may_edit_tier_policy(user: Viewer | None) -> bool:
     """Head office (and administrators, who configure the system) draft, try and publish tier policy."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -133,3 +149,10 @@ def may_view_intake(user: Viewer | None) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return getattr(user, "role", "") in (Role.HEAD_OFFICE, Role.ADMINISTRATOR)
+
+
+def may_view_coverage(user: Viewer | None) -> bool:
+    """Team leads, branch heads and head office see the coverage of the books in their scope."""
+    return scope_kind(user) is not ScopeKind.NONE and getattr(user, "role", "") in (
+        Role.TEAM_LEAD, Role.BRANCH_HEAD, Role.HEAD_OFFICE,
+    )  # fmt: skip

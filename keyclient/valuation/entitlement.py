@@ -15,7 +15,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import BooleanField, Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -105,10 +116,14 @@ def service_level_for(customer: Customer) -> ResolvedServiceLevel:
 def with_service_tier(customers: QuerySet[Customer]) -> QuerySet[Customer]:
     """`customers` annotated with `service_tier`: the tier whose level applies (a grant's, else the
     client's own), computed in SQL so that coverage can count and filter without loading clients."""
-    grant = ServiceLevelGrant.objects.filter(customer=OuterRef("pk"), ended_at__isnull=True).values("tier")[
-        :1
-    ]
-    return customers.annotate(service_tier=Coalesce(Subquery(grant), F("tier")))
+    # A LEFT JOIN on the open grant (at most one per client: `service_level_grant_one_open`), not a
+    # subquery per client: coverage counts a million clients with it.
+    open_grant = FilteredRelation(
+        "service_level_grants", condition=Q(service_level_grants__ended_at__isnull=True)
+    )
+    return customers.annotate(open_service_grant=open_grant).annotate(
+        service_tier=Coalesce(F("open_service_grant__tier"), F("tier"))
+    )
 
 
 def with_shortfalls(customers: QuerySet[Customer]) -> QuerySet[Customer]:

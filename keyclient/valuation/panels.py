@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from keyclient.core.panels import Panel
+from keyclient.core.panels import Panel, shows
+from keyclient.security.field_classes import FieldClass
 from keyclient.security.roles import Action, may, may_approve
 from keyclient.valuation.choices import OverrideStatus
 from keyclient.valuation.forms_client import DecisionForm, EndForm, ProminenceForm, TierRequestForm
@@ -33,6 +34,7 @@ BAR_LABELS = {
 }
 
 
+@shows(FieldClass.VALUE)
 def value_panel(*, user: Viewer, customer: Any) -> Panel:
     requests = client_requests(customer)
     open_request = open_request_of(requests)

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
-from keyclient.core.panels import Panel
+from keyclient.core.panels import Panel, shows
 from keyclient.customers.choices import TeamRole
 from keyclient.customers.models import Customer
+from keyclient.security.field_classes import FieldClass
 from keyclient.valuation.choices import Benefit
 from keyclient.valuation.entitlement import entitlements_for
 from keyclient.valuation.forms_service import GrantEndForm, GrantForm
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from keyclient.audit.actors import Viewer
 
 
+@shows(FieldClass.SERVICE)
 def service_level_panel(*, user: Viewer, customer: Any) -> Panel:
     """`customer` came through the page's scope door; the grant forms only for head office."""
     resolved, shortfalls = entitlements_for(Customer.objects.filter(pk=customer.pk))[customer.pk]

@@ -16,6 +16,7 @@ from keyclient.audit.services import record_changes, record_event
 from keyclient.customers.models import Customer, CustomerPosition
 from keyclient.security.roles import Action, may, may_approve, may_edit_tier_policy
 from keyclient.valuation.choices import OverrideKind, OverrideStatus, PolicyStatus
+from keyclient.valuation.decisions import check_decision
 from keyclient.valuation.models import ProminenceFact, TierAssignment, TierOverride, TierPolicy
 from keyclient.valuation.policy import CORPORATE_LADDER, INDIVIDUAL_LADDER, default_rules, validate
 
@@ -161,15 +162,10 @@ def decide_override(*, actor: Staff, override: TierOverride, approve: bool, note
     note = (note or "").strip()
     with transaction.atomic():
         override = TierOverride.objects.select_for_update().select_related("customer").get(pk=override.pk)
-        if override.status != OverrideStatus.PENDING:
-            raise ValidationError(
-                _("This request is already %(status)s.") % {"status": override.get_status_display()}
-            )
-        if override.requested_by_id == actor.pk:
-            raise PermissionDenied(_("A second person must decide: you made this request."))
-        if not approve and not note:
-            raise ValidationError({"note": [_("Say why the request is rejected.")]})
-        override.status = OverrideStatus.APPROVED if approve else OverrideStatus.REJECTED
+        override.status = check_decision(
+            actor=actor, requested_by_id=override.requested_by_id, status=override.status, approve=approve,
+            note=note,
+        )  # fmt: skip
         override.decided_by, override.decided_at, override.decision_note = actor, timezone.now(), note[:500]
         override.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
         customer = override.customer

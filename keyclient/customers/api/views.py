@@ -18,7 +18,7 @@ from keyclient.core.api_errors import ID_ERRORS, INPUT_ERRORS, TOO_MANY_SEARCHES
 from keyclient.customers.api.serializers import CustomerDetailSerializer, CustomerListSerializer
 from keyclient.customers.filtersets import CustomerFilterSet
 from keyclient.customers.models import Customer
-from keyclient.customers.scope import access_customer
+from keyclient.customers.scope import access_customer, withhold_fields
 from keyclient.customers.search_limits import SearchLimited
 
 
@@ -53,7 +53,12 @@ class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
             detail="api",
             request=request,
         )
+        withhold_fields(request.user, [customer])
         return Response(CustomerDetailSerializer(customer).data)
+
+    def paginate_queryset(self, queryset: Any) -> list[Any] | None:
+        page = super().paginate_queryset(queryset)
+        return None if page is None else withhold_fields(self.request.user, list(page))
 
     def get_serializer_class(self) -> type:
         return CustomerDetailSerializer if self.action == "retrieve" else CustomerListSerializer

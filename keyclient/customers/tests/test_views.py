@@ -117,8 +117,10 @@ def test_360_page_shows_composition_trend_and_transactions(bank, login):
         "trend",
         "value",
         "service-level",
+        "coverage",
         "holdings",
         "transactions",
+        "credit",
         "links",
     ]
     composition = panels["aum"].context["composition"]
@@ -138,8 +140,10 @@ def test_360_query_count_is_pinned(bank, login, django_assert_num_queries):
     # 14 to read the page (2 of them the RM's served clients: the scope, then the links' visibility),
     # 4 for the value-and-tier panel before any month-end run (tier requests, value scores, tier
     # history, prominence facts), 4 for the service-level panel (published policy, grant, tier and RM,
-    # team roles), 5 to append the access event (savepoint, lock head, insert, move head, release)
-    with django_assert_num_queries(27):
+    # team roles), 4 for the coverage panel (RMs and split, open RM change, history, the RMs the viewer
+    # may assign to), 1 for the loans panel, 5 to append the access event (savepoint, lock head, insert,
+    # move head, release). The RM's own client: every field class without a query.
+    with django_assert_num_queries(32):
         client.get(f"/clients/{zhang.pk}/")
 
 

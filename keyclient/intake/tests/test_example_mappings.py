@@ -48,7 +48,7 @@ def test_an_example_mapping_reads_its_dataset(
         "CREATE TABLE rejects (extract VARCHAR, file VARCHAR, line BIGINT, field VARCHAR, reason VARCHAR)"
     )
     reader = Reader(con, source, loaded, tmp_path)
-    # (the client master needs the identity fields other changes make optional: not read here)
+    # (the whole load, client master and pipeline included: tests/test_real_banks.py)
     staged = Staged(BY_NAME["daily_balances"], find_files(source, BY_NAME["daily_balances"], loaded))
     assert read_extract(con, staged, loaded, reader) == []
     assert con.execute("SELECT count(*) FROM rejects").fetchone() == (0,)

@@ -14,8 +14,10 @@ from keyclient.security.roles import (
     may,
     may_approve,
     may_edit_tier_policy,
+    may_manage_org,
     may_reset_two_factor,
     may_review_audit,
+    may_view_coverage,
     may_view_intake,
 )
 
@@ -69,3 +71,10 @@ class User(AbstractUser):
     @property
     def may_view_intake(self) -> bool:
         return may_view_intake(self)
+
+    @property
+    def may_view_coverage(self) -> bool:
+        return may_view_coverage(self)
+
+    def may_manage_org(self) -> bool:
+        return may_manage_org(self)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import api_view
@@ -9,9 +11,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from keyclient.core.api_errors import ID_ERRORS
-from keyclient.customers.scope import access_customer
+from keyclient.customers.scope import access_customer, field_classes_of
+from keyclient.products.choices import ProductCategory
 from keyclient.products.models import BalanceSnapshot, Holding
 from keyclient.products.queries import balance_history, latest_holdings
+from keyclient.security.field_classes import FieldClass
 
 
 class HoldingSerializer(serializers.ModelSerializer):
@@ -49,14 +53,21 @@ class BalanceSnapshotSerializer(serializers.ModelSerializer):
 @extend_schema(responses={200: HoldingSerializer(many=True), **ID_ERRORS})
 @api_view(["GET"])
 def customer_holdings(request: Request, pk: int) -> Response:
-    """The client's holdings at the latest month end."""
+    """The client's holdings at the latest month end; a team member whose role sees credit but not
+    wealth gets the loans only, one who sees neither 403."""
     customer = access_customer(request.user, pk, "view")
-    return Response(HoldingSerializer(latest_holdings(customer), many=True).data)
+    classes = field_classes_of(request.user, [customer])[customer.pk]
+    holdings = latest_holdings(customer)
+    if FieldClass.WEALTH not in classes:
+        if FieldClass.CREDIT not in classes:
+            raise PermissionDenied(_("Your role in this client's service team does not show this."))
+        holdings = holdings.filter(product__category=ProductCategory.LOAN)
+    return Response(HoldingSerializer(holdings, many=True).data)
 
 
 @extend_schema(responses={200: BalanceSnapshotSerializer(many=True), **ID_ERRORS})
 @api_view(["GET"])
 def customer_balances(request: Request, pk: int) -> Response:
     """The client's last 12 monthly balance snapshots, oldest first."""
-    customer = access_customer(request.user, pk, "view")
+    customer = access_customer(request.user, pk, "view", field_class=FieldClass.WEALTH)
     return Response(BalanceSnapshotSerializer(balance_history(customer), many=True).data)

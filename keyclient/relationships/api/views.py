@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from keyclient.core.api_errors import ID_ERRORS
 from keyclient.customers.scope import access_customer
 from keyclient.relationships.queries import links_of
+from keyclient.security.field_classes import FieldClass
 
 LinkSerializer = inline_serializer(
     name="CustomerLink",
@@ -33,7 +34,7 @@ LinkSerializer = inline_serializer(
 @extend_schema(responses={200: LinkSerializer, **ID_ERRORS})
 @api_view(["GET"])
 def customer_links(request: Request, pk: int) -> Response:
-    customer = access_customer(request.user, pk, "view")
+    customer = access_customer(request.user, pk, "view", field_class=FieldClass.RELATIONSHIPS)
     return Response(
         [
             {

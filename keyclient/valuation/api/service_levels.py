@@ -21,6 +21,7 @@ from keyclient.core.api_errors import ID_ERRORS, INPUT_ERRORS
 from keyclient.customers.choices import TeamRole, Tier
 from keyclient.customers.models import Customer
 from keyclient.customers.scope import access_customer
+from keyclient.security.field_classes import FieldClass
 from keyclient.security.roles import Action, may_edit_tier_policy
 from keyclient.valuation.api.serializers import service_errors
 from keyclient.valuation.choices import Benefit
@@ -98,7 +99,7 @@ def _entitlement(customer: Customer) -> Response:
 @api_view(["GET"])
 def customer_service_level(request: Request, pk: int) -> Response:
     """The level the client is entitled to (policy version, own tier, grant) and today's shortfalls."""
-    return _entitlement(access_customer(request.user, pk, Action.VIEW))
+    return _entitlement(access_customer(request.user, pk, Action.VIEW, field_class=FieldClass.SERVICE))
 
 
 @extend_schema(request=GrantCreateSerializer, responses={201: EntitlementSerializer, **INPUT_ERRORS})

@@ -25,6 +25,7 @@ from rest_framework.response import Response
 
 from keyclient.core.api_errors import ID_ERRORS, INPUT_ERRORS
 from keyclient.customers.scope import access_customer
+from keyclient.security.field_classes import FieldClass
 from keyclient.security.roles import Action, may, may_approve
 from keyclient.valuation.api.serializers import (
     DecisionSerializer,
@@ -62,7 +63,7 @@ from keyclient.valuation.services import (
 def customer_value(request: Request, pk: int) -> Response:
     """The client's value score by indicator (against the previous month end), CLV, tier standing
     and the last 12 month ends."""
-    customer = access_customer(request.user, pk, Action.VIEW)
+    customer = access_customer(request.user, pk, Action.VIEW, field_class=FieldClass.VALUE)
     breakdown = value_breakdown(customer, open_request_of(client_requests(customer, limit=1)))
     data = breakdown_data(customer, breakdown, active_facts(customer))
     return Response(ValueBreakdownSerializer(data).data)
@@ -172,7 +173,7 @@ def customer_prominence(request: Request, pk: int) -> Response:
     """GET: the client's prominence facts, withdrawn ones included, newest first.
     POST: record one, with its evidence (it scores from the next month-end run)."""
     if request.method == "GET":
-        customer = access_customer(request.user, pk, Action.VIEW)
+        customer = access_customer(request.user, pk, Action.VIEW, field_class=FieldClass.VALUE)
         facts = ProminenceFact.objects.filter(customer=customer).select_related("recorded_by")
         return Response(ProminenceFactSerializer(facts.order_by("-recorded_at", "-id"), many=True).data)
     customer = access_customer(request.user, pk, Action.CHANGE)

@@ -21,7 +21,7 @@ def fill(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("customers", "0006_optional_identity_institution"),
+        ("customers", "0007_service_team_roles"),
         ("org", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0008_customer_aum_to_position'),
+        ('customers', '0009_customer_aum_to_position'),
     ]
 
     operations = [

@@ -10,7 +10,7 @@ from keyclient.core.migration_ops import RemoveIndexConcurrently
 class Migration(migrations.Migration):
     atomic = False
 
-    dependencies = [("customers", "0007_client_position")]
+    dependencies = [("customers", "0008_client_position")]
 
     operations = [
         RemoveIndexConcurrently(

@@ -1,0 +1,3 @@
+from keyclient.engagement.models.task import Task
+
+__all__ = ["Task"]
