@@ -30,7 +30,7 @@ def test_the_client_page_shows_the_entitlement_and_the_shortfall(bank, login):
     assert _testid(html, "service-level-tier") == "私人银行"
     assert _testid(html, "service-level-source") == "客户本身的等级 · 等级政策第 1 版"
     assert _testid(html, "service-team") == "要求: 投资顾问、法律/税务顾问"
-    assert _testid(html, "service-contact") == "每 1 个月"
+    assert _testid(html, "service-contact") == "每月"
     assert _testid(html, "service-review") == "每 3 个月"
     assert _testid(html, "service-response") == "4 小时内"
     assert _testid(html, "service-benefits") == "费用减免、网点优先通道、贵宾室、客户活动"
