@@ -33,7 +33,7 @@ def test_the_client_page_shows_the_entitlement_and_head_office_grants_a_level(  
         "客户本身的等级 · 等级政策第 1 版"
     )
     expect(panel.locator("[data-testid=service-team]")).to_have_text("要求: 投资顾问、法律/税务顾问")
-    expect(panel.locator("[data-testid=service-contact]")).to_have_text("每 1 个月")
+    expect(panel.locator("[data-testid=service-contact]")).to_have_text("每月")
     expect(panel.locator("[data-testid=service-review]")).to_have_text("每 3 个月")
     expect(panel.locator("[data-testid=service-response]")).to_have_text("4 小时内")
     expect(panel.locator("[data-testid=service-benefits]")).to_have_text(
