@@ -55,7 +55,7 @@ def test_a_public_dataset_loads_through_its_mapping_and_gives_its_reference_conc
     )  # fmt: skip
     call_command("pipeline", "run", "--date", day)
     assert Customer.objects.count() == clients
-    assert set(Customer.objects.values_list("aum_as_of", flat=True)) == {date.fromisoformat(day)}
+    assert set(Customer.objects.values_list("position__aum_as_of", flat=True)) == {date.fromisoformat(day)}
     everyone, counted = population(Customer.objects.all(), all_balances=True, all_statuses=True)
     assert counted.shown == clients
     aum = concentration(everyone, "aum")

@@ -138,8 +138,8 @@ def key_coverage(clients: QuerySet[Customer]) -> list[TierCoverage]:
             n=Count("pk"),
             no_rm=Count("pk", filter=Q(short_rm=True)),
             no_team=Count("pk", filter=TEAM_GAP),
-            aum_sum=Sum("aum"),
-            covered=Sum("aum", filter=Q(short_rm=False)),
+            aum_sum=Sum("position__aum"),
+            covered=Sum("position__aum", filter=Q(short_rm=False)),
         )
     )
     return [

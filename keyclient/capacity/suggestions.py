@@ -143,8 +143,8 @@ def _household_lines(
     RM's grade serves the tier and the norm has room; each taken slot becomes fixed load."""
     members = list(
         uncovered.filter(together)
-        .order_by("-aum", "pk")
-        .values_list("pk", "customer_no", "name", "tier", "aum")
+        .order_by("-position__aum", "pk")
+        .values_list("pk", "customer_no", "name", "tier", "position__aum")
     )
     if not members:
         return [], 0
@@ -191,12 +191,12 @@ def _named(
                 rank=Window(
                     RowNumber(),
                     partition_by=[F("primary_rm_id"), F("tier")],
-                    order_by=[F("aum").asc(), F("pk").asc()],
+                    order_by=[F("position__aum").asc(), F("pk").asc()],
                 )
             )
             .filter(rank__lte=wanted)
             .order_by("primary_rm_id", "tier", "rank")
-            .values_list("pk", "customer_no", "name", "tier", "aum", "primary_rm_id")
+            .values_list("pk", "customer_no", "name", "tier", "position__aum", "primary_rm_id")
         )
         lines += _deal(rows, out, "rebalance", key=lambda r: (r[5], r[3]))
     if new:
@@ -207,8 +207,8 @@ def _named(
             .filter(short_rm=True, home_org_unit__in=units)
             .exclude(together)
             .exclude(pk__in=placed)
-            .values_list("pk", "customer_no", "name", "tier", "aum", "home_org_unit_id")
-            .order_by("-aum", "pk")
+            .values_list("pk", "customer_no", "name", "tier", "position__aum", "home_org_unit_id")
+            .order_by("-position__aum", "pk")
         )
         # The pool is per serving unit, which spans several home units: dealt in AUM order over the
         # uncovered clients of the units concerned only.

@@ -8,6 +8,7 @@ import json
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -79,7 +80,10 @@ def client_list(request: StaffRequest) -> HttpResponse:
     if tier:
         clients = clients.filter(service_tier=tier)
     page = Paginator(
-        clients.select_related("primary_rm", "home_org_unit").order_by("-aum", "pk"), PAGE
+        clients.select_related("primary_rm", "home_org_unit")
+        .annotate(aum=F("position__aum"))
+        .order_by("-aum", "pk"),
+        PAGE,
     ).get_page(request.GET.get("page"))
     return render(request, "capacity/clients.html", {
         "scope": scope, "page": page, "gap": gap, "tier": tier, "tier_labels": dict(Tier.choices),

@@ -15,7 +15,7 @@ from keyclient.audit.choices import AccessAction
 from keyclient.audit.services import record_access, record_event
 from keyclient.core.exports import export_table
 from keyclient.customers.choices import NOT_ON_FILE, CustomerKind, CustomerStatus, Tier
-from keyclient.customers.models import Customer
+from keyclient.customers.models import Customer, CustomerPosition
 from keyclient.customers.scope import class_filter
 from keyclient.security.field_classes import FieldClass
 from keyclient.security.masking import mask_phone
@@ -39,15 +39,20 @@ def withheld_columns(clients: QuerySet, user: Staff) -> QuerySet:
     """`clients` with `shown_aum` and `shown_mobile`: empty where `user` reaches a client only through
     a service team whose role does not see wealth or contact data (`keyclient.security.field_classes`)."""
     columns = {}
-    for name, field_class in (("aum", FieldClass.WEALTH), ("mobile", FieldClass.CONTACT)):
+    # The AUM lives in the client's position (docs/adr/0006-client-position-table.md).
+    for name, source, field_class in (
+        ("aum", "position__aum", FieldClass.WEALTH),
+        ("mobile", "mobile", FieldClass.CONTACT),
+    ):
         seeing = class_filter(user, field_class)
+        output = CustomerPosition._meta.get_field("aum") if name == "aum" else Customer._meta.get_field(name)
         columns[f"shown_{name}"] = (
-            F(name)
+            F(source)
             if seeing is None
             else Case(
-                When(seeing, then=F(name)),
+                When(seeing, then=F(source)),
                 default=Value(None),
-                output_field=cast(Field, Customer._meta.get_field(name)),
+                output_field=cast(Field, output),
             )
         )
     return clients.annotate(**columns)

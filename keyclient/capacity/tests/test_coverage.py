@@ -22,6 +22,7 @@ from keyclient.capacity.scope import coverage_scope
 from keyclient.capacity.services import apply_lines, draft_norms, publish_norms
 from keyclient.capacity.suggestions import suggest
 from keyclient.customers.models import Customer
+from tests.personas import place
 
 RULES = {
     "norms": [
@@ -33,10 +34,12 @@ RULES = {
 
 
 def _client(bank, no: str, name: str, tier: str, aum: str, unit: str, rm: str | None) -> Customer:
-    return Customer.objects.create(
+    client = Customer.objects.create(
         customer_no=no, kind="individual", name=name, id_type="resident_id", id_number="x",
-        home_org_unit=bank.units[unit], primary_rm=bank.user(rm) if rm else None, tier=tier, aum=Decimal(aum),
+        home_org_unit=bank.units[unit], primary_rm=bank.user(rm) if rm else None, tier=tier,
     )  # fmt: skip
+    place({client: Decimal(aum)}, None)
+    return client
 
 
 def _load(bank, rules=RULES) -> dict[str, Customer]:

@@ -171,9 +171,9 @@ def test_one_bank_in_either_shape_gives_the_same_aum_tiers_and_pareto(
         options = ["--mapping", str(mapping)]
     call_command("intake", "load", str(source), "--date", str(MONTH_END), "--history", *options)
     call_command("pipeline", "run", "--date", str(MONTH_END))  # the month end: AUM, then the valuation
-    clients = {c.customer_no: c for c in Customer.objects.all()}
-    assert {no: (c.aum, c.tier) for no, c in clients.items()} == EXPECTED
-    assert {no: c.aum_as_of for no, c in clients.items()} == dict.fromkeys(BANK, MONTH_END)
+    clients = {c.customer_no: c for c in Customer.objects.select_related("position")}
+    assert {no: (c.position.aum, c.tier) for no, c in clients.items()} == EXPECTED
+    assert {no: c.position.aum_as_of for no, c in clients.items()} == dict.fromkeys(BANK, MONTH_END)
     assert {no: c.birth_date for no, c in clients.items()} == {
         c: b for c, (b, _s) in BANK.items()
     }  # 1945, not 2045
