@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 ROWS = "[data-testid=client-table] tbody tr"
-NAMES = "[data-testid=client-table] tbody tr td:nth-child(2)"
+NAMES = "[data-testid=client-table] tbody tr [data-testid=name-cell]"
 ZHANG_ID = "110108198001011235"
 ZHANG_MOBILE = "13800001234"
 ZHANG_ACCOUNTS = ("6222020000001234567", "6222020000007654321")

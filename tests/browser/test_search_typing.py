@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 ROWS = "[data-testid=client-table] tbody tr"
-NAMES = "[data-testid=client-table] tbody tr td:nth-child(2)"
+NAMES = "[data-testid=client-table] tbody tr [data-testid=name-cell]"
 QUIET_MS = 1_000  # well past the trigger's 400 ms delay
 
 
