@@ -14,6 +14,10 @@ if TYPE_CHECKING:
 
 
 class RmChoice(forms.ModelChoiceField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("empty_label", _("Choose an RM"))
+        super().__init__(*args, **kwargs)
+
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.display_name} ({obj.username})"
 

@@ -16,9 +16,12 @@ REASON = "客户经理调整：按团队分工重新管户"
 
 
 def test_team_lead_approves_and_assigns_in_bulk(bank, page, context, log_in, live_server, artifacts):  # type: ignore[no-untyped-def]
+    from decimal import Decimal
+
     from keyclient.coverage.models import AssignmentRequest
     from keyclient.customers.models import Customer
     from keyclient.customers.services import search_keys
+    from tests.personas import place
 
     rm, rm2 = bank.user("rm_hd"), bank.user("rm_hd2")
     served, li = bank.customers["served"], bank.customers["li"]
@@ -27,6 +30,7 @@ def test_team_lead_approves_and_assigns_in_bulk(bank, page, context, log_in, liv
         home_org_unit=bank.units["hd"], primary_rm=rm2, tier="mass",
         **search_keys(name="周九", id_number="110101199001011234", mobile=""),
     )  # fmt: skip
+    place({mass: Decimal("0")}, None)  # its position, as the client-master writer gives a new client
 
     # The RM hands 钱七 (platinum: a dedicated RM) to his team mate: it waits for approval.
     log_in("E1002")  # rm_hd2

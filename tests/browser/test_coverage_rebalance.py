@@ -25,7 +25,7 @@ def test_team_lead_applies_a_suggested_rebalance(bank, page, log_in, artifacts):
     made = _load(bank)  # rm_hd holds 2 private-banking clients, rm_hd2 2 platinum: both over a norm of 1
     log_in("E1003")  # lead_hd
     page.goto("/coverage/")
-    expect(page.locator("h1")).to_contain_text("管户覆盖")
+    expect(page.locator("h1")).to_contain_text("管户")
     expect(page.locator("[data-testid=rms-over]")).to_have_text("2")
     page.locator("[data-testid=rms-over]").click()
     expect(page.locator("[data-testid=rm-row]")).to_have_count(2)
