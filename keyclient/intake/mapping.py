@@ -42,6 +42,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from keyclient.core import balance_frequency
 from keyclient.intake.expressions import ExpressionError, parse, references
 from keyclient.intake.formats import BY_NAME
 
@@ -211,8 +212,10 @@ def _check_option(where: str, name: str, value: Any, errors: list[str]) -> None:
         errors.append(f"{where}: {name} must be a text")
     elif name == "decimal" and value not in {".", ","}:
         errors.append(f"{where}: decimal must be '.' or ','")
-    elif name == "balance_frequency" and value not in {"daily", "snapshot"}:
-        errors.append(f"{where}: balance_frequency is {value!r}; expected one of ['daily', 'snapshot']")
+    elif name == "balance_frequency" and value not in balance_frequency.FREQUENCIES:
+        errors.append(
+            f"{where}: balance_frequency is {value!r}; expected one of {list(balance_frequency.FREQUENCIES)}"
+        )
 
 
 def _extract(mapping: Mapping, name: str, spec: dict[str, Any], errors: list[str]) -> None:

@@ -28,7 +28,7 @@ from keyclient.intake import crm_org, lake, landing
 from keyclient.intake.compile import read_extract
 from keyclient.intake.crm import write_crm
 from keyclient.intake.formats import EXTRACTS, Extract
-from keyclient.intake.mapping import Mapping, MappingError, load_mapping
+from keyclient.intake.mapping import Mapping, load_mapping
 from keyclient.intake.models import IntakeJob
 from keyclient.intake.sources import Reader, find_files
 from keyclient.intake.validate import IntakeError, Staged, lit, validate
@@ -87,12 +87,8 @@ def _run(
     root: Path,
 ) -> None:
     mapping = load_mapping(mapping_path)
+    # Checked with the mapping's other options (`mapping._check_option`).
     frequency = mapping.option("daily_balances", "balance_frequency", balance_frequency.DAILY)
-    if frequency not in balance_frequency.FREQUENCIES:
-        raise MappingError(
-            f"{mapping_path}: extracts.daily_balances.balance_frequency is {frequency!r}; "
-            f"expected one of {list(balance_frequency.FREQUENCIES)}"
-        )
     if not source.is_dir():
         raise IntakeError(f"{source} is not a directory")
     # The load's tables live in memory up to the limit, then spill to the load's temp directory.
